@@ -1,0 +1,406 @@
+// The AuthSec-compatible test server: lifecycle, routing, admin actions and fault switches.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ADMIN_PATH_RE, handleAdmin } from './admin-handler.js';
+import type { HandlerContext } from './context.js';
+import { FaultQueue, type PullFault } from './faults.js';
+import { type RecordedRequest, type RequestKind, recordOf, sendJson } from './http.js';
+import { assertBindable, originOf } from './loopback.js';
+import { handlePull, successBody } from './pull-handler.js';
+import {
+  type ResolvedSwitches,
+  resolveSwitches,
+  type ServerGeneration,
+  type ServerSwitches,
+} from './settings.js';
+import { handleBundle, handleValidate } from './spire-handler.js';
+import { AuthSecState, type Row } from './state.js';
+import type {
+  CreateAgentOptions,
+  CreatePolicyOptions,
+  CreateSessionOptions,
+  DelegateOptions,
+  DelegationRecord,
+  TestAgent,
+  TestPolicy,
+  TestSession,
+  TokenOverrides,
+} from './types.js';
+
+export const PULL_PATH = '/authsec/uflow/sdk/delegation-token';
+export const BUNDLE_PATH = '/authsec/spiresvc/v1/jwt/bundle';
+export const VALIDATE_PATH = '/authsec/spiresvc/v1/jwt/validate';
+
+/** Options for {@link AuthSecTestServer.start}. */
+export interface AuthSecTestServerOptions extends ServerSwitches {
+  /** The server generation to emulate. @default 'legacy' */
+  generation?: ServerGeneration;
+  /** The address to bind. Anything but loopback needs `allowNonLoopbackHost`. @default '127.0.0.1' */
+  host?: string;
+  /** The port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Allow a non-loopback `host`. The server hands out credentials: think twice. @default false */
+  allowNonLoopbackHost?: boolean;
+  /** The clock, in epoch milliseconds, for token times and expiry. @default Date.now */
+  clock?: () => number;
+  /** The default workspace's id. @default a random UUID */
+  workspaceId?: string;
+  /** The trust domain in agents' SPIFFE IDs. @default 'authsec.dev' */
+  trustDomain?: string;
+}
+
+/** Options for {@link AuthSecTestServer.createDelegatedAgent}. */
+export interface DelegatedAgentOptions {
+  /** The permissions of the agent's trust delegation. @default ['read:records'] */
+  permissions?: readonly string[];
+  /** The token's audience. @default ['authsec-api'] */
+  audience?: readonly string[];
+  /** The token's lifetime; also the policy's maximum duration unless that is given. @default 3600 */
+  ttlSeconds?: number;
+  /** The trust delegation's maximum duration. @default ttlSeconds */
+  maxDurationSeconds?: number;
+  clientId?: string;
+  workspaceId?: string;
+  agentType?: string;
+  name?: string;
+  spiffeId?: string;
+  /** The delegating user; owner-only servers answer only this user or a workspace admin. */
+  delegatedBy?: string;
+  overrides?: TokenOverrides;
+}
+
+/** What {@link AuthSecTestServer.createDelegatedAgent} made. */
+export interface DelegatedAgent {
+  readonly agent: TestAgent;
+  readonly policy: TestPolicy;
+  readonly delegation: DelegationRecord;
+  /** A session of the delegating user (send it on pulls to `session` and `owner-only` servers). */
+  readonly session: TestSession;
+  /** `AUTHSEC_BASE_URL` and `AUTHSEC_AGENT_CLIENT_ID` (and `AUTHSEC_SESSION_TOKEN` when a session is required). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * A local HTTP server that speaks the AuthSec delegation contract, for tests, examples and demos.
+ *
+ * @example
+ * ```ts
+ * const server = await AuthSecTestServer.start();
+ * const { agent } = await server.createDelegatedAgent({ permissions: ['read:records'] });
+ * const res = await fetch(`${server.url}/authsec/uflow/sdk/delegation-token?client_id=${agent.clientId}`);
+ * await server.close();
+ * ```
+ */
+export class AuthSecTestServer {
+  /** The server root, e.g. `http://127.0.0.1:41234`: what an SDK takes as `baseUrl`. */
+  readonly url: string;
+  /** The default workspace. */
+  readonly workspaceId: string;
+  /** The generation preset and switches in force. */
+  readonly switches: ResolvedSwitches;
+  readonly #server: Server;
+  readonly #state: AuthSecState;
+  readonly #faults = new FaultQueue();
+  readonly #requests: RecordedRequest[] = [];
+  readonly #now: () => number;
+  #closed: Promise<void> | undefined;
+
+  private constructor(
+    server: Server,
+    url: string,
+    state: AuthSecState,
+    switches: ResolvedSwitches,
+    workspaceId: string,
+    now: () => number,
+  ) {
+    this.#server = server;
+    this.url = url;
+    this.#state = state;
+    this.switches = switches;
+    this.workspaceId = workspaceId;
+    this.#now = now;
+  }
+
+  /**
+   * Starts a server on loopback with one workspace and its RS256 key pair.
+   * @param options - generation, switches, host and port, clock
+   * @returns the listening server
+   * @throws Error when `host` is not loopback and `allowNonLoopbackHost` is not set
+   */
+  static async start(options: AuthSecTestServerOptions = {}): Promise<AuthSecTestServer> {
+    const host = options.host ?? '127.0.0.1';
+    assertBindable(host, options.allowNonLoopbackHost, 'AuthSecTestServer');
+    const switches = resolveSwitches(options.generation ?? 'legacy', options);
+    const now = options.clock ?? Date.now;
+    const state = new AuthSecState(now, switches, options.trustDomain ?? 'authsec.dev');
+    const workspaceId = await state.createWorkspace(options.workspaceId);
+    let instance: AuthSecTestServer | undefined;
+    const server = createServer((req, res) => {
+      if (!instance) return sendJson(res, 503, { error: 'starting' });
+      instance.#handle(req, res).catch((error: unknown) => {
+        // Never echo the request: it may carry a session bearer.
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+        process.emitWarning(
+          `AuthSecTestServer handler failed: ${(error as Error)?.message ?? error}`,
+        );
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    instance = new AuthSecTestServer(
+      server,
+      originOf(host, port),
+      state,
+      switches,
+      workspaceId,
+      now,
+    );
+    return instance;
+  }
+
+  /** Same as {@link AuthSecTestServer.url}. */
+  get baseUrl(): string {
+    return this.url;
+  }
+
+  /** The full pull URL for a client id. */
+  pullUrl(clientId: string): string {
+    return `${this.url}${PULL_PATH}?client_id=${encodeURIComponent(clientId)}`;
+  }
+
+  /** The JWKS bundle URL of a workspace (the default one unless given). */
+  bundleUrl(workspaceId: string = this.workspaceId): string {
+    return `${this.url}${BUNDLE_PATH}?workspace_id=${encodeURIComponent(workspaceId)}`;
+  }
+
+  /** Creates another workspace with its own key pair; returns its id. */
+  createWorkspace(workspaceId?: string): Promise<string> {
+    return this.#state.createWorkspace(workspaceId);
+  }
+
+  /** Replaces a workspace's signing key; later delegations are signed with the new one. */
+  rotateWorkspaceKey(workspaceId: string = this.workspaceId): Promise<void> {
+    return this.#state.rotateWorkspaceKey(workspaceId);
+  }
+
+  /** Registers an AI agent client, as "Onboard New Client" does. */
+  createAgent(options: CreateAgentOptions = {}): TestAgent {
+    return this.#state.createAgent({
+      ...options,
+      workspaceId: options.workspaceId ?? this.workspaceId,
+    });
+  }
+
+  /**
+   * Creates (or replaces) an agent's trust delegation.
+   * @throws RangeError when `maxDurationSeconds` is not 1 s to 24 h
+   */
+  createPolicy(options: CreatePolicyOptions): TestPolicy {
+    return this.#state.createPolicy(options);
+  }
+
+  /** Signs a user in: returns a platform session to send as `Authorization: Bearer`. */
+  createSession(options: CreateSessionOptions = {}): Promise<TestSession> {
+    return this.#state.createSession({
+      ...options,
+      workspaceId: options.workspaceId ?? this.workspaceId,
+    });
+  }
+
+  /** Revokes a session: later requests with it get 401 "session has been revoked". */
+  revokeSession(sessionToken: string): boolean {
+    return this.#state.revokeSession(sessionToken);
+  }
+
+  /**
+   * Delegates a token to an agent as an admin would: mints a new JWT from the agent's policy and
+   * makes it the agent's one active token (replacing any earlier one).
+   * @throws Error when the agent has no policy or `ttlSeconds` exceeds the policy's maximum
+   */
+  async delegate(clientId: string, options: DelegateOptions = {}): Promise<DelegationRecord> {
+    return snapshot(await this.#state.delegate(clientId, options));
+  }
+
+  /** Revokes an agent's active token; later pulls get 404 and remote validation says revoked. */
+  revoke(clientId: string): boolean {
+    return this.#state.revoke(clientId);
+  }
+
+  /** The agent's current delegation row, if any. */
+  delegation(clientId: string): DelegationRecord | undefined {
+    const row = this.#state.row(clientId);
+    return row && snapshot(row);
+  }
+
+  /** The success body a pull would get now, for assertions. */
+  expectedPullBody(clientId: string): Record<string, unknown> | undefined {
+    const row = this.#state.row(clientId);
+    const agent = this.#state.agent(clientId);
+    return row && agent ? successBody(row, agent.spiffeId, this.switches) : undefined;
+  }
+
+  /**
+   * Registers an agent, gives it a trust delegation, delegates a token and signs in its delegating
+   * user, in one call.
+   */
+  async createDelegatedAgent(options: DelegatedAgentOptions = {}): Promise<DelegatedAgent> {
+    const ttlSeconds = options.ttlSeconds ?? 3600;
+    const agent = this.createAgent({
+      ...(options.clientId !== undefined && { clientId: options.clientId }),
+      ...(options.workspaceId !== undefined && { workspaceId: options.workspaceId }),
+      ...(options.agentType !== undefined && { agentType: options.agentType }),
+      ...(options.name !== undefined && { name: options.name }),
+      ...(options.spiffeId !== undefined && { spiffeId: options.spiffeId }),
+    });
+    const policy = this.createPolicy({
+      clientId: agent.clientId,
+      permissions: options.permissions ?? ['read:records'],
+      maxDurationSeconds: options.maxDurationSeconds ?? Math.max(ttlSeconds, 1),
+    });
+    const session = await this.createSession({
+      workspaceId: agent.workspaceId,
+      ...(options.delegatedBy !== undefined && { userId: options.delegatedBy }),
+    });
+    const delegation = await this.delegate(agent.clientId, {
+      ttlSeconds,
+      delegatedBy: session.userId,
+      ...(options.audience !== undefined && { audience: options.audience }),
+      ...(options.overrides !== undefined && { overrides: options.overrides }),
+    });
+    const env: Record<string, string> = {
+      AUTHSEC_BASE_URL: this.url,
+      AUTHSEC_AGENT_CLIENT_ID: agent.clientId,
+    };
+    if (this.switches.requireSession) env.AUTHSEC_SESSION_TOKEN = session.token;
+    return Object.freeze({ agent, policy, delegation, session, env: Object.freeze(env) });
+  }
+
+  /**
+   * Makes the next `times` pulls fail in the given way (faults queue in order).
+   * @param fault - what goes wrong
+   * @param options - `times` (default 1; `Infinity` for every pull until {@link clearFaults})
+   */
+  injectPullFault(fault: PullFault, options: { times?: number } = {}): this {
+    this.#faults.push(fault, options.times ?? 1);
+    return this;
+  }
+
+  /** Drops every queued fault. */
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  /** Every request so far, oldest first. */
+  get requests(): readonly RecordedRequest[] {
+    return this.#requests;
+  }
+
+  /** The pulls so far. */
+  get pulls(): readonly RecordedRequest[] {
+    return this.#requests.filter((r) => r.kind === 'pull');
+  }
+
+  /** Forgets the recorded requests. */
+  clearRequests(): void {
+    this.#requests.length = 0;
+  }
+
+  /** Stops listening and cuts every open connection (hung ones included). Safe to call twice. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** A summary without any credential or key. */
+  toJSON(): Record<string, unknown> {
+    return {
+      url: this.url,
+      workspaceId: this.workspaceId,
+      generation: this.switches.generation,
+      requests: this.#requests.length,
+    };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AuthSecTestServer ${JSON.stringify(this.toJSON())}`;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const admin = ADMIN_PATH_RE.exec(url.pathname);
+    const kind: RequestKind =
+      url.pathname === PULL_PATH
+        ? 'pull'
+        : admin
+          ? admin[2] === 'delegate-token'
+            ? 'delegate'
+            : 'revoke'
+          : url.pathname === BUNDLE_PATH
+            ? 'bundle'
+            : url.pathname === VALIDATE_PATH
+              ? 'validate'
+              : 'other';
+    const record = recordOf(req, kind, url, new Date(this.#now()));
+    this.#requests.push(record);
+    res.on('finish', () => {
+      record.status = res.statusCode;
+    });
+    const ctx: HandlerContext = {
+      req,
+      res,
+      url,
+      record,
+      state: this.#state,
+      switches: this.switches,
+      faults: this.#faults,
+      now: this.#now,
+    };
+    const expected =
+      kind === 'pull' || kind === 'bundle' ? 'GET' : kind === 'other' ? undefined : 'POST';
+    if (expected && method !== expected) {
+      return sendJson(res, 405, { error: 'method not allowed' }, { allow: expected });
+    }
+    switch (kind) {
+      case 'pull':
+        return handlePull(ctx);
+      case 'delegate':
+      case 'revoke':
+        return handleAdmin(ctx, decodeURIComponent(admin?.[1] ?? ''), admin?.[2] ?? '');
+      case 'bundle':
+        return handleBundle(ctx);
+      case 'validate':
+        return handleValidate(ctx);
+      default:
+        return sendJson(res, 404, { error: 'not found' });
+    }
+  }
+}
+
+function snapshot(row: Row): DelegationRecord {
+  const { bodyOverrides, expiresAtShiftSeconds, subMillisecondNanos, token, ...rest } = row;
+  const copy: DelegationRecord = { ...rest, token };
+  // The token stays readable but out of JSON and inspect output.
+  Object.defineProperty(copy, 'token', { value: token, enumerable: false });
+  return Object.freeze(copy);
+}
+
+/** Same as {@link AuthSecTestServer.start}. */
+export function startAuthSecServer(options?: AuthSecTestServerOptions): Promise<AuthSecTestServer> {
+  return AuthSecTestServer.start(options);
+}

@@ -1,0 +1,139 @@
+// The `authsec-testing` command: a local AuthSec-compatible server with one agent already delegated.
+
+import { parseArgs } from 'node:util';
+import { AuthSecTestServer } from './authsec-server.js';
+import { SERVER_GENERATIONS, type ServerGeneration } from './settings.js';
+
+const HELP = `Usage: authsec-testing [options]
+
+Starts a local AuthSec-compatible server with one AI agent already delegated, and prints the
+environment variables an agent needs. Ctrl-C stops it.
+
+Options:
+  --port <n>              port to listen on (default: a free one)
+  --host <addr>           address to bind (default 127.0.0.1; loopback only)
+  --allow-non-loopback    allow --host to be a non-loopback address
+  --generation <g>        ${SERVER_GENERATIONS.join(' | ')} (default legacy: no session needed)
+  --session               same as --generation session
+  --owner-only            same as --generation owner-only
+  --permissions <list>    comma-separated allowed actions (default read:records,read:metrics,billing:read)
+  --audience <list>       comma-separated token audience (default authsec-api)
+  --ttl <seconds>         token lifetime, at most 86400 (default 3600)
+  --client-id <uuid>      the agent's client id (default random)
+  --workspace-id <uuid>   the workspace id (default random)
+  -h, --help              show this help
+`;
+
+function list(value: string | undefined, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+async function main(): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse();
+  } catch (error) {
+    process.stderr.write(`authsec-testing: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values } = args;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const generation = (
+    values['owner-only']
+      ? 'owner-only'
+      : values.session
+        ? 'session'
+        : (values.generation ?? 'legacy')
+  ) as ServerGeneration;
+  if (!SERVER_GENERATIONS.includes(generation)) {
+    process.stderr.write(
+      `authsec-testing: --generation must be one of ${SERVER_GENERATIONS.join(', ')}\n`,
+    );
+    return 2;
+  }
+  const ttlSeconds = values.ttl === undefined ? 3600 : Number(values.ttl);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) {
+    process.stderr.write(
+      'authsec-testing: --ttl must be a whole number of seconds from 1 to 86400\n',
+    );
+    return 2;
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    process.stderr.write('authsec-testing: --port must be 0–65535\n');
+    return 2;
+  }
+
+  const server = await AuthSecTestServer.start({
+    generation,
+    port,
+    ...(values.host !== undefined && { host: values.host }),
+    ...(values['allow-non-loopback'] && { allowNonLoopbackHost: true }),
+    ...(values['workspace-id'] !== undefined && { workspaceId: values['workspace-id'] }),
+  });
+  const permissions = list(values.permissions, ['read:records', 'read:metrics', 'billing:read']);
+  const { agent, env } = await server.createDelegatedAgent({
+    permissions,
+    audience: list(values.audience, ['authsec-api']),
+    ttlSeconds,
+    ...(values['client-id'] !== undefined && { clientId: values['client-id'] }),
+  });
+  const admin = await server.createSession({ admin: true, userId: 'local-admin' });
+
+  const lines = [
+    `# AuthSec test server (${generation} generation) on ${server.url}; Ctrl-C stops it.`,
+    '# Paste these into .env:',
+    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    `AUTHSEC_WORKSPACE_ID=${agent.workspaceId}`,
+    `# permissions: ${permissions.join(', ') || '(none)'}`,
+    `# token lifetime: ${ttlSeconds} s; bundle: ${server.bundleUrl()}`,
+    `# admin session for POST /authsec/uflow/admin/agents/${agent.clientId}/revoke-token:`,
+    `#   Authorization: Bearer ${admin.token}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  process.stdout.write('# stopped\n');
+  return 0;
+}
+
+function parse() {
+  return parseArgs({
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'allow-non-loopback': { type: 'boolean' },
+      generation: { type: 'string' },
+      session: { type: 'boolean' },
+      'owner-only': { type: 'boolean' },
+      permissions: { type: 'string' },
+      audience: { type: 'string' },
+      ttl: { type: 'string' },
+      'client-id': { type: 'string' },
+      'workspace-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`authsec-testing: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthSecTestServer } from '../src/index.js';
+import { admin, decodeJwt, pull } from './helpers.js';
+
+let server: AuthSecTestServer;
+afterEach(async () => {
+  await server?.close();
+});
+
+describe('admin endpoints', () => {
+  it('delegate-token needs an admin session: 401 without one, 403 for a plain user', async () => {
+    server = await AuthSecTestServer.start();
+    const agent = server.createAgent();
+    server.createPolicy({ clientId: agent.clientId, permissions: ['read:records'] });
+    const none = await admin(server, agent.clientId, 'delegate-token', undefined);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="authsec"');
+    const user = await server.createSession();
+    expect((await admin(server, agent.clientId, 'delegate-token', user.token)).status).toBe(403);
+    expect((await admin(server, agent.clientId, 'revoke-token', user.token)).status).toBe(403);
+  });
+
+  it('delegate-token mints a token from the policy with the asked audience and ttl', async () => {
+    server = await AuthSecTestServer.start();
+    const agent = server.createAgent();
+    server.createPolicy({
+      clientId: agent.clientId,
+      permissions: ['read:metrics', 'read:records'],
+      maxDurationSeconds: 7200,
+    });
+    const session = await server.createSession({ admin: true, userId: 'alice' });
+    const res = await admin(server, agent.clientId, 'delegate-token', session.token, {
+      agent_type: 'llamaindex',
+      audience: ['authsec-api', 'records-api'],
+      ttl_seconds: 1200,
+    });
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({
+      message: 'Delegation token issued',
+      permissions: ['read:metrics', 'read:records'],
+      audience: ['authsec-api', 'records-api'],
+      ttl_seconds: 1200,
+    });
+    const { payload } = decodeJwt(String(res.json.token));
+    expect(payload).toMatchObject({
+      agent_type: 'llamaindex',
+      user_id: 'alice',
+      aud: ['authsec-api', 'records-api'],
+    });
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(1200);
+    expect((await pull(server, agent.clientId)).json.token).toBe(res.json.token);
+  });
+
+  it('delegate-token refuses a ttl over the policy maximum, bad input and an agent without a policy', async () => {
+    server = await AuthSecTestServer.start();
+    const agent = server.createAgent();
+    const session = await server.createSession({ admin: true });
+    const noPolicy = await admin(server, agent.clientId, 'delegate-token', session.token);
+    expect(noPolicy.status).toBe(404);
+    server.createPolicy({ clientId: agent.clientId, permissions: ['read:records'] });
+    const tooLong = await admin(server, agent.clientId, 'delegate-token', session.token, {
+      ttl_seconds: 3601,
+    });
+    expect(tooLong.status).toBe(400);
+    expect(String(tooLong.json.error)).toMatch(/maximum duration \(3600s\)/);
+    const bad = await admin(server, agent.clientId, 'delegate-token', session.token, {
+      audience: 'x',
+      ttl_seconds: -1,
+    });
+    expect(bad.status).toBe(400);
+    expect(String(bad.json.error)).toMatch(/audience.*; ttl_seconds/);
+    expect((await admin(server, agent.clientId, 'delegate-token', session.token, '{')).status).toBe(
+      400,
+    );
+  });
+
+  it('an admin of another workspace cannot touch the agent', async () => {
+    server = await AuthSecTestServer.start();
+    const { agent } = await server.createDelegatedAgent();
+    const other = await server.createWorkspace();
+    const stranger = await server.createSession({ admin: true, workspaceId: other });
+    expect((await admin(server, agent.clientId, 'revoke-token', stranger.token)).status).toBe(404);
+    expect((await pull(server, agent.clientId)).status).toBe(200);
+  });
+
+  it('revoke-token ends the delegation; a second revoke answers 404', async () => {
+    server = await AuthSecTestServer.start();
+    const { agent } = await server.createDelegatedAgent();
+    const session = await server.createSession({ admin: true });
+    const res = await admin(server, agent.clientId, 'revoke-token', session.token);
+    expect(res.status).toBe(200);
+    expect((await pull(server, agent.clientId)).status).toBe(404);
+    expect((await admin(server, agent.clientId, 'revoke-token', session.token)).status).toBe(404);
+  });
+
+  it('policies cap the maximum duration at 24 hours and default to 1 hour', () => {
+    return AuthSecTestServer.start().then(async (s) => {
+      server = s;
+      const agent = server.createAgent();
+      expect(
+        server.createPolicy({ clientId: agent.clientId, permissions: [] }).maxDurationSeconds,
+      ).toBe(3600);
+      expect(() =>
+        server.createPolicy({
+          clientId: agent.clientId,
+          permissions: [],
+          maxDurationSeconds: 86_401,
+        }),
+      ).toThrow(/24 h/);
+      expect(
+        server.createPolicy({
+          clientId: agent.clientId,
+          permissions: [],
+          maxDurationSeconds: 86_400,
+        }).maxDurationSeconds,
+      ).toBe(86_400);
+      await expect(server.delegate(agent.clientId, { ttlSeconds: 86_401 })).rejects.toThrow(
+        /maximum duration/,
+      );
+    });
+  });
+});
