@@ -13,6 +13,12 @@ const env = {
   TURBO_TELEMETRY_DISABLED: '1',
   FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR,
 };
+// pnpm hands its children pnpm_config_verify_deps_before_run="false", a non-empty string that the
+// nested `pnpm run` of every turbo task reads as true: each then re-validates the workspace and may
+// rewrite node_modules/.pnpm-workspace-state-v1.json while a sibling task reads it (a JSON parse
+// error, seen here). Dependencies are installed before this script runs; no task needs the check.
+delete env.pnpm_config_verify_deps_before_run;
+delete env.npm_config_verify_deps_before_run;
 
 function workspaceDirs() {
   const dirs = [];

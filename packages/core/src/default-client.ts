@@ -1,0 +1,32 @@
+// The module-level getDelegationToken(): one default client, built from the environment on first use.
+
+import { AuthSecClient, type GetTokenOptions } from './client.js';
+
+let defaultClient: AuthSecClient | undefined;
+
+/**
+ * The delegation token from a default client configured by environment variables
+ * (`AUTHSEC_BASE_URL`, `AUTHSEC_AGENT_CLIENT_ID`, …), built on the first call, not at import.
+ * @param options - an optional `signal`
+ * @returns the JWT
+ * @throws AuthSecConfigError when the environment is incomplete or invalid (the next call tries again)
+ * @example
+ * ```ts
+ * import { getDelegationToken } from '@authsec/core';
+ * const token = await getDelegationToken();
+ * ```
+ */
+export async function getDelegationToken(options: GetTokenOptions = {}): Promise<string> {
+  defaultClient ??= new AuthSecClient();
+  return defaultClient.getDelegationToken(options);
+}
+
+/**
+ * Closes and forgets the default client; the next {@link getDelegationToken} builds a new one
+ * from the environment as it is then. For shutdown, and for tests that change the environment.
+ */
+export async function closeDefaultClient(): Promise<void> {
+  const client = defaultClient;
+  defaultClient = undefined;
+  await client?.close();
+}

@@ -1,0 +1,239 @@
+// The AuthSec error family: one base class with a stable code, a fix hint and a model-safe toJSON().
+
+const MARKER = Symbol.for('authsec.error');
+
+/** Every stable error code the SDK throws. */
+export type AuthSecErrorCode =
+  | 'ERR_AUTHSEC_CONFIG'
+  | 'ERR_AUTHSEC_NETWORK'
+  | 'ERR_AUTHSEC_TIMEOUT'
+  | 'ERR_AUTHSEC_ABORTED'
+  | 'ERR_AUTHSEC_RATE_LIMITED'
+  | 'ERR_AUTHSEC_HTTP'
+  | 'ERR_AUTHSEC_UNAUTHENTICATED'
+  | 'ERR_AUTHSEC_FORBIDDEN'
+  | 'ERR_AUTHSEC_CLIENT_NOT_FOUND'
+  | 'ERR_AUTHSEC_DELEGATION_NOT_FOUND'
+  | 'ERR_AUTHSEC_DELEGATION_EXPIRED'
+  | 'ERR_AUTHSEC_BAD_RESPONSE'
+  | 'ERR_AUTHSEC_CLOSED';
+
+/** What an error can say about the request that failed: never a URL's query, a header or a body. */
+export interface AuthSecRequestFacts {
+  /** HTTP status, when a response arrived. */
+  status?: number;
+  method?: string;
+  /** The path only (no query string, no origin). */
+  path?: string;
+}
+
+/** Options shared by every AuthSec error's constructor. */
+export interface AuthSecErrorOptions extends AuthSecRequestFacts {
+  /** What to do about it, when the SDK knows. */
+  hint?: string;
+  /** An underlying error; keep it free of secrets (never an HTTP library's error, which holds headers). */
+  cause?: unknown;
+}
+
+/** The shape of `error.toJSON()`: safe to log, and safe to hand back to a model as a tool result. */
+export interface AuthSecErrorJSON {
+  name: string;
+  code: AuthSecErrorCode;
+  message: string;
+  hint?: string;
+  status?: number;
+}
+
+/**
+ * The base of every error the SDK throws.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (isAuthSecError(error)) console.error(error.code, error.hint);
+ * }
+ * ```
+ */
+export class AuthSecError extends Error {
+  /** A stable, documented code such as `ERR_AUTHSEC_CONFIG`. */
+  readonly code: AuthSecErrorCode;
+  /** What to do about it, when known. */
+  readonly hint: string | undefined;
+  /** HTTP status of the answer that caused it, when there was one. */
+  readonly status: number | undefined;
+  readonly method: string | undefined;
+  /** The request path, without query string. */
+  readonly path: string | undefined;
+
+  constructor(code: AuthSecErrorCode, message: string, options: AuthSecErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.status = options.status;
+    this.method = options.method;
+    this.path = options.path;
+    Object.defineProperty(this, MARKER, { value: true });
+  }
+
+  /** `{ name, code, message, hint, status }`: no request details, no secrets. */
+  toJSON(): AuthSecErrorJSON {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.hint !== undefined && { hint: this.hint }),
+      ...(this.status !== undefined && { status: this.status }),
+    };
+  }
+
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}${this.hint ? ` Hint: ${this.hint}` : ''}`;
+  }
+}
+
+/**
+ * True for any AuthSec error, even one thrown by another copy of this package.
+ * @param error - anything caught
+ * @returns whether it is an {@link AuthSecError}
+ */
+export function isAuthSecError(error: unknown): error is AuthSecError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[MARKER] === true
+  );
+}
+
+/** A configuration problem, found before any request. Lists every problem at once. */
+export class AuthSecConfigError extends AuthSecError {
+  /** Each problem on its own, naming the option and the environment variable. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], options: AuthSecErrorOptions = {}) {
+    const list =
+      problems.length === 1 ? ` ${problems[0]}` : `\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+    super('ERR_AUTHSEC_CONFIG', `Invalid AuthSec configuration:${list}`, options);
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+/** The AuthSec server could not be reached (DNS, TLS, refused or reset connection). */
+export class AuthSecNetworkError extends AuthSecError {
+  constructor(message: string, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_NETWORK', message, options);
+  }
+}
+
+/** An attempt or the whole call ran out of time. */
+export class AuthSecTimeoutError extends AuthSecError {
+  /** The limit that was reached, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(message: string, timeoutMs: number, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_TIMEOUT', message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller's signal aborted the call. */
+export class AuthSecAbortedError extends AuthSecError {
+  constructor(
+    message = 'The AuthSec call was aborted by its signal.',
+    options: AuthSecErrorOptions = {},
+  ) {
+    super('ERR_AUTHSEC_ABORTED', message, options);
+  }
+}
+
+/** The client was closed; it makes no more calls. */
+export class AuthSecClosedError extends AuthSecError {
+  constructor(options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_CLOSED', 'This AuthSecClient is closed.', {
+      hint: 'Create a new AuthSecClient; close() is final.',
+      ...options,
+    });
+  }
+}
+
+/** An HTTP answer the SDK has no more specific error for. */
+export class AuthSecHttpError extends AuthSecError {
+  constructor(message: string, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_HTTP', message, options);
+  }
+}
+
+/** 429, after the retries allowed (or a `Retry-After` longer than the time left). */
+export class AuthSecRateLimitedError extends AuthSecError {
+  /** How long the server asked to wait, when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    message: string,
+    retryAfterMs: number | undefined,
+    options: AuthSecErrorOptions = {},
+  ) {
+    super('ERR_AUTHSEC_RATE_LIMITED', message, options);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** 401 from AuthSec: the session credential is missing, invalid, expired or revoked. */
+export class AuthSecUnauthenticatedError extends AuthSecError {
+  constructor(message: string, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_UNAUTHENTICATED', message, options);
+  }
+}
+
+/** 403: the caller may not do this; `requiredScope` names the missing permission when known. */
+export class AuthSecPermissionError extends AuthSecError {
+  readonly requiredScope: string | undefined;
+  constructor(
+    message: string,
+    requiredScope: string | undefined,
+    options: AuthSecErrorOptions = {},
+  ) {
+    super('ERR_AUTHSEC_FORBIDDEN', message, options);
+    this.requiredScope = requiredScope;
+  }
+
+  override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
+    return {
+      ...super.toJSON(),
+      ...(this.requiredScope !== undefined && { requiredScope: this.requiredScope }),
+    };
+  }
+}
+
+/** 404 "Client not found" (older servers): no AI agent client has this id. */
+export class AuthSecClientNotFoundError extends AuthSecError {
+  constructor(message: string, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_CLIENT_NOT_FOUND', message, options);
+  }
+}
+
+/** 404 "No active delegation token found": never delegated, revoked, or not allowed for this session. */
+export class AuthSecDelegationNotFoundError extends AuthSecError {
+  constructor(message: string, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_DELEGATION_NOT_FOUND', message, options);
+  }
+}
+
+/** 410: the delegation expired; an admin must delegate again. */
+export class AuthSecDelegationExpiredError extends AuthSecError {
+  /** When it expired, when the server said. */
+  readonly expiredAt: Date | undefined;
+  constructor(message: string, expiredAt: Date | undefined, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_DELEGATION_EXPIRED', message, options);
+    this.expiredAt = expiredAt;
+  }
+}
+
+/** The answer or the token in it is not what the contract promises. Names field paths, never values. */
+export class AuthSecResponseError extends AuthSecError {
+  /** The offending fields or checks, e.g. `expires_at`, `token.header.alg`. */
+  readonly issues: readonly string[];
+  constructor(message: string, issues: readonly string[] = [], options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_BAD_RESPONSE', message, options);
+    this.issues = Object.freeze([...issues]);
+  }
+}

@@ -1,0 +1,40 @@
+// @authsec/core: short-lived, scoped AuthSec delegation tokens for AI agents.
+
+export { AuthSecClient, type GetTokenOptions } from './client.js';
+export type {
+  AuthSecClientOptions,
+  AuthSecModeOption,
+  SessionTokenProvider,
+} from './config.js';
+export { closeDefaultClient, getDelegationToken } from './default-client.js';
+export {
+  AuthSecAbortedError,
+  AuthSecClientNotFoundError,
+  AuthSecClosedError,
+  AuthSecConfigError,
+  AuthSecDelegationExpiredError,
+  AuthSecDelegationNotFoundError,
+  AuthSecError,
+  type AuthSecErrorCode,
+  type AuthSecErrorJSON,
+  type AuthSecErrorOptions,
+  AuthSecHttpError,
+  AuthSecNetworkError,
+  AuthSecPermissionError,
+  AuthSecRateLimitedError,
+  AuthSecResponseError,
+  AuthSecTimeoutError,
+  AuthSecUnauthenticatedError,
+  isAuthSecError,
+} from './errors.js';
+export type { LogFields, LogFormat, Logger, LogLevel } from './logger.js';
+export {
+  MOCK_CLIENT_ID,
+  MOCK_ISSUER,
+  MOCK_WORKSPACE_ID,
+  type MockTokenOptions,
+} from './mock-source.js';
+export { fingerprint, redact } from './redact.js';
+export type { DelegationTokenInfo } from './token-info.js';
+export type { AuthSecMode } from './types.js';
+export { VERSION } from './version.js';

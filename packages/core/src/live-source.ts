@@ -1,0 +1,292 @@
+// Live mode's token source: the contract's pull, with timeouts, retries, Retry-After and a size cap.
+
+import ky, { isHTTPError, isTimeoutError, type KyInstance } from 'ky';
+import { raceAbort } from './abort.js';
+import type { ResolvedConfig } from './config.js';
+import {
+  AuthSecAbortedError,
+  type AuthSecError,
+  AuthSecHttpError,
+  AuthSecRateLimitedError,
+  AuthSecResponseError,
+  AuthSecTimeoutError,
+  AuthSecUnauthenticatedError,
+  isAuthSecError,
+} from './errors.js';
+import { MAX_BODY_BYTES, readCappedText, withBody } from './http-body.js';
+import type { SdkLogger } from './logger.js';
+import { errorForStatus, networkError, type PullFailure } from './pull-errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import { parseTokenResponse } from './token-response.js';
+import type { TokenFacts } from './types.js';
+import { VERSION } from './version.js';
+
+/** Base delay of the exponential backoff, and its cap, in milliseconds. */
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_LIMIT_MS = 5_000;
+
+/** Pulls the agent's delegation token from AuthSec. */
+export class LiveTokenSource {
+  readonly mode = 'live' as const;
+  readonly #config: ResolvedConfig;
+  readonly #log: SdkLogger;
+  readonly #ky: KyInstance;
+  readonly #path: string;
+  readonly #origin: string;
+
+  constructor(config: ResolvedConfig, log: SdkLogger) {
+    if (!config.pullUrl || !config.clientId)
+      throw new TypeError('LiveTokenSource needs a live config');
+    this.#config = config;
+    this.#log = log;
+    const url = new URL(config.pullUrl);
+    this.#path = url.pathname;
+    this.#origin = url.origin;
+    this.#ky = ky.create({
+      fetch: config.fetch,
+      timeout: config.timeoutMs,
+      throwHttpErrors: true,
+      // The pull never follows a redirect: the session credential must not leave baseUrl's origin.
+      redirect: 'manual',
+      hooks: {
+        // Read the body inside the retry loop, so a connection dropped mid-body is retried too.
+        afterResponse: [
+          async (_request, _options, response) =>
+            withBody(response, await readCappedText(response, MAX_BODY_BYTES, this.#path)),
+        ],
+        beforeRetry: [
+          ({ error, retryCount }) => {
+            if (!this.#log.enabled('info')) return;
+            const status = isHTTPError(error) ? error.response.status : undefined;
+            this.#log.log('info', 'Retry', 'pull.retry', 'Retrying the delegation token pull.', {
+              attempt: retryCount + 1,
+              reason: status
+                ? `HTTP ${status}`
+                : isTimeoutError(error)
+                  ? 'timeout'
+                  : 'network error',
+            });
+          },
+        ],
+      },
+    });
+  }
+
+  /**
+   * Pulls the token, retrying transient failures within the time budget.
+   * @throws AuthSecError for every failure, never a raw fetch or ky error
+   */
+  async fetchToken(options: { signal?: AbortSignal } = {}): Promise<TokenFacts> {
+    const { totalTimeoutMs } = this.#config;
+    const budget = AbortSignal.timeout(totalTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
+    const deadline = Date.now() + totalTimeoutMs;
+    let forceRefresh = false;
+    for (;;) {
+      const authorization = await this.#authorization(forceRefresh, signal, options.signal);
+      try {
+        const response = await this.#ky.get(this.#config.pullUrl as string, {
+          searchParams: { client_id: this.#config.clientId as string },
+          headers: {
+            ...this.#config.headers,
+            accept: 'application/json',
+            'x-client-id': this.#config.clientId as string,
+            'user-agent': `authsec-ts/${VERSION}`,
+            ...(authorization && { authorization }),
+          },
+          signal,
+          retry: {
+            ...retryShape(this.#config),
+            shouldRetry: (ctx) => this.#shouldRetry(ctx.error, deadline),
+          },
+        });
+        return this.#parse(await response.text(), response.status);
+      } catch (error) {
+        const mapped = await this.#map(error, budget, options.signal);
+        if (
+          mapped instanceof AuthSecUnauthenticatedError &&
+          this.#config.session.kind === 'provider' &&
+          !forceRefresh
+        ) {
+          // One more try with a freshly provided credential, as a signed-out session would need.
+          forceRefresh = true;
+          this.#log.log(
+            'info',
+            'Retry',
+            'pull.session_refresh',
+            'AuthSec answered 401: asking the sessionToken provider for a fresh credential.',
+          );
+          continue;
+        }
+        throw mapped;
+      }
+    }
+  }
+
+  #parse(text: string, status: number): TokenFacts {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AuthSecResponseError(
+        'AuthSec answered 200 with a body that is not JSON.',
+        ['body'],
+        {
+          status,
+          method: 'GET',
+          path: this.#path,
+          hint: 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a web page or proxy.',
+        },
+      );
+    }
+    try {
+      return parseTokenResponse(body, {
+        clientId: this.#config.clientId as string,
+        now: this.#config.clock(),
+      });
+    } catch (error) {
+      if (!(error instanceof AuthSecResponseError)) throw error;
+      // The checks know the body, not the request: add where the answer came from.
+      throw new AuthSecResponseError(error.message, error.issues, {
+        status,
+        method: 'GET',
+        path: this.#path,
+        ...(error.hint !== undefined && { hint: error.hint }),
+      });
+    }
+  }
+
+  async #authorization(
+    forceRefresh: boolean,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    const session = this.#config.session;
+    if (session.kind === 'none') return undefined;
+    if (session.kind === 'static') return `Bearer ${session.value}`;
+    let value: unknown;
+    try {
+      value = await raceAbort(Promise.resolve(session.provide({ forceRefresh })), signal);
+    } catch (error) {
+      if (signal.aborted) throw abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
+      throw new AuthSecUnauthenticatedError(
+        'The sessionToken function failed, so the pull was not sent.',
+        {
+          method: 'GET',
+          path: this.#path,
+          hint: 'Fix the function passed as `sessionToken`; it must return the platform session credential.',
+          cause: isAuthSecError(error) ? error : undefined,
+        },
+      );
+    }
+    if (typeof value !== 'string' || value.trim() === '' || /\s/.test(value.trim())) {
+      throw new AuthSecUnauthenticatedError(
+        'The sessionToken function returned no usable credential.',
+        {
+          method: 'GET',
+          path: this.#path,
+          hint: 'Return the bare session credential as a non-empty string (no "Bearer " prefix).',
+        },
+      );
+    }
+    return `Bearer ${value.trim()}`;
+  }
+
+  #shouldRetry(error: Error, deadline: number): boolean | undefined {
+    if (isAuthSecError(error)) return false;
+    if (isHTTPError(error) && (error.response.status === 429 || error.response.status === 503)) {
+      const waitMs = parseRetryAfter(error.response.headers.get('retry-after'), Date.now());
+      if (waitMs !== undefined && Date.now() + waitMs > deadline) {
+        // Waiting would blow the budget: fail now and say how long the server wants.
+        if (error.response.status === 429) {
+          throw new AuthSecRateLimitedError(
+            `AuthSec rate-limited the pull (429) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
+            waitMs,
+            {
+              status: 429,
+              method: 'GET',
+              path: this.#path,
+              hint: 'Wait retryAfterMs before trying again; reuse one AuthSecClient per process.',
+            },
+          );
+        }
+        throw new AuthSecHttpError(
+          `AuthSec is unavailable (503) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
+          { status: 503, method: 'GET', path: this.#path, hint: 'Try again later.' },
+        );
+      }
+    }
+    return undefined;
+  }
+
+  async #map(
+    error: unknown,
+    budget: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<AuthSecError> {
+    if (isAuthSecError(error)) return error;
+    if (isHTTPError(error)) {
+      const response = error.response;
+      const session = this.#config.session;
+      const failure: PullFailure = {
+        status: response.status,
+        text: await response.text().catch(() => ''),
+        headers: response.headers,
+        path: this.#path,
+        session:
+          session.kind === 'static'
+            ? session.from === 'env'
+              ? 'static-env'
+              : 'static-option'
+            : session.kind,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+      };
+      return errorForStatus(failure);
+    }
+    if (budget.aborted || callerSignal?.aborted) {
+      return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
+    }
+    if (isTimeoutError(error)) {
+      return new AuthSecTimeoutError(
+        `AuthSec did not answer within ${this.#config.timeoutMs} ms (${this.#config.maxRetries + 1} attempt${this.#config.maxRetries === 0 ? '' : 's'}).`,
+        this.#config.timeoutMs,
+        {
+          method: 'GET',
+          path: this.#path,
+          hint: 'Check AUTHSEC_BASE_URL and the network, or raise timeoutMs / AUTHSEC_TIMEOUT_MS.',
+        },
+      );
+    }
+    return networkError(error, this.#origin, this.#path);
+  }
+}
+
+function retryShape(config: ResolvedConfig) {
+  return {
+    limit: config.maxRetries,
+    methods: ['get'],
+    statusCodes: [408, 429, 500, 502, 503, 504],
+    afterStatusCodes: [429, 503],
+    retryOnTimeout: true,
+    delay: (attempt: number) => BACKOFF_BASE_MS * 2 ** (attempt - 1),
+    jitter: true,
+    backoffLimit: BACKOFF_LIMIT_MS,
+  };
+}
+
+function abortError(
+  callerSignal: AbortSignal | undefined,
+  totalTimeoutMs: number,
+  path: string,
+): AuthSecError {
+  if (callerSignal?.aborted) return new AuthSecAbortedError(undefined, { method: 'GET', path });
+  return new AuthSecTimeoutError(
+    `The delegation token pull did not finish within its ${totalTimeoutMs} ms budget (retries included).`,
+    totalTimeoutMs,
+    {
+      method: 'GET',
+      path,
+      hint: 'Check AUTHSEC_BASE_URL and the network, or raise totalTimeoutMs.',
+    },
+  );
+}

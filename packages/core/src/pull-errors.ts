@@ -1,0 +1,160 @@
+// Turns a failed pull (an HTTP answer or a transport failure) into the right AuthSec error, with a fix.
+
+import {
+  AuthSecClientNotFoundError,
+  AuthSecDelegationExpiredError,
+  AuthSecDelegationNotFoundError,
+  type AuthSecError,
+  AuthSecHttpError,
+  AuthSecNetworkError,
+  AuthSecPermissionError,
+  AuthSecRateLimitedError,
+  AuthSecUnauthenticatedError,
+} from './errors.js';
+import { parseRfc3339 } from './rfc3339.js';
+import { parseErrorBody } from './token-response.js';
+
+/** What the mapping needs to know about the failed pull. */
+export interface PullFailure {
+  status: number;
+  text: string;
+  headers: Headers;
+  path: string;
+  /** How the session credential was supplied, for the 401 hint. */
+  session: 'none' | 'static-option' | 'static-env' | 'provider';
+  retryAfterMs: number | undefined;
+}
+
+/** Reads `scope="…"` from an RFC 6750 `WWW-Authenticate: Bearer error="insufficient_scope"` challenge. */
+export function requiredScopeOf(headers: Headers): string | undefined {
+  const challenge = headers.get('www-authenticate');
+  if (!challenge || !/error="?insufficient_scope"?/i.test(challenge)) return undefined;
+  return /scope="([^"]*)"/i.exec(challenge)?.[1];
+}
+
+/** The AuthSec error for a non-2xx pull answer. */
+export function errorForStatus(failure: PullFailure): AuthSecError {
+  const { status, path } = failure;
+  const facts = { status, method: 'GET', path };
+  const body = parseErrorBody(failure.text);
+  const said = body.error ? ` "${body.error}"` : '';
+  switch (status) {
+    case 400:
+      return new AuthSecHttpError(`AuthSec rejected the pull with 400${said}.`, {
+        ...facts,
+        hint: /client_id/i.test(body.error ?? '')
+          ? 'Check AUTHSEC_AGENT_CLIENT_ID for copy-paste artefacts (spaces, quotes, line breaks): it must be the bare UUID from the dashboard.'
+          : 'The request was malformed; upgrade @authsec/core or report it.',
+      });
+    case 401:
+      return new AuthSecUnauthenticatedError(
+        `AuthSec refused the pull with 401${said}: this server requires a valid session credential.`,
+        { ...facts, hint: unauthenticatedHint(failure.session) },
+      );
+    case 403:
+      return new AuthSecPermissionError(
+        `AuthSec refused the pull with 403${said}.`,
+        requiredScopeOf(failure.headers),
+        {
+          ...facts,
+          hint: "The session may not pull this agent's token: ask a workspace admin to check the trust delegation.",
+        },
+      );
+    case 404:
+      if (/client not found/i.test(body.error ?? '')) {
+        return new AuthSecClientNotFoundError(
+          'AuthSec does not know this agent client id (404 "Client not found").',
+          {
+            ...facts,
+            hint: 'Verify AUTHSEC_AGENT_CLIENT_ID against the client id on the AuthSec dashboard (Clients → AI Agents), and that AUTHSEC_BASE_URL is the right server.',
+          },
+        );
+      }
+      return new AuthSecDelegationNotFoundError(
+        'AuthSec has no active delegation token for this agent (404): it was never delegated, was revoked, or this session may not pull it.',
+        {
+          ...facts,
+          hint: 'Ask an AuthSec admin to create a trust delegation for this agent and delegate a token (Trust Delegation in the dashboard).',
+        },
+      );
+    case 410: {
+      const expiredAt = body.expiredAt === undefined ? undefined : parseRfc3339(body.expiredAt);
+      return new AuthSecDelegationExpiredError(
+        'The delegation for this agent has expired (410).',
+        expiredAt === undefined ? undefined : new Date(expiredAt),
+        { ...facts, hint: 'Ask an AuthSec admin to delegate a new token to this agent.' },
+      );
+    }
+    case 429:
+      return new AuthSecRateLimitedError(
+        `AuthSec rate-limited the pull (429)${failure.retryAfterMs === undefined ? '' : `; it asked to wait ${Math.ceil(failure.retryAfterMs / 1000)} s`}.`,
+        failure.retryAfterMs,
+        {
+          ...facts,
+          hint: 'Reuse one AuthSecClient per process: it caches the token and shares concurrent pulls.',
+        },
+      );
+    default:
+      if (status >= 300 && status < 400) {
+        return new AuthSecHttpError(
+          `AuthSec answered the pull with a redirect (${status}); the SDK does not follow redirects on pulls.`,
+          {
+            ...facts,
+            hint: 'Set AUTHSEC_BASE_URL to the final server root (redirects are not followed, so a session credential never leaves the configured origin).',
+          },
+        );
+      }
+      return new AuthSecHttpError(
+        `AuthSec answered the pull with ${status}${said}${status >= 500 ? ' after the retries allowed' : ''}.`,
+        {
+          ...facts,
+          hint:
+            status >= 500
+              ? 'AuthSec or a proxy in front of it is failing; try again later.'
+              : 'Check AUTHSEC_BASE_URL: it must be the AuthSec server root.',
+        },
+      );
+  }
+}
+
+function unauthenticatedHint(session: PullFailure['session']): string {
+  switch (session) {
+    case 'none':
+      return 'Pass `sessionToken` (a string or a function returning one) or set AUTHSEC_SESSION_TOKEN to a platform session credential.';
+    case 'static-env':
+      return 'The session credential in AUTHSEC_SESSION_TOKEN is invalid, expired or revoked: sign in again and update it, or pass `sessionToken` as a function that returns a fresh one.';
+    case 'static-option':
+      return 'The `sessionToken` credential is invalid, expired or revoked: pass a fresh one, or pass `sessionToken` as a function that returns a fresh one.';
+    case 'provider':
+      return 'Your `sessionToken` function returned a credential AuthSec rejected, twice (the second time with forceRefresh: true).';
+  }
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i;
+
+/** The AuthSec error for a failure with no HTTP answer (DNS, refused, reset, TLS). */
+export function networkError(error: unknown, origin: string, path: string): AuthSecNetworkError {
+  const code = causeCode(error);
+  const tls = code !== undefined && TLS_CODES.test(code);
+  return new AuthSecNetworkError(
+    `Could not reach AuthSec at ${origin}${code ? ` (${code})` : ''}.`,
+    {
+      method: 'GET',
+      path,
+      hint: tls
+        ? "TLS failed: confirm AUTHSEC_BASE_URL uses https:// with the server's real host name, and that its certificate is trusted here."
+        : 'Confirm AUTHSEC_BASE_URL (https:// for production) and that this machine can reach it.',
+    },
+  );
+}
+
+/** The system error code inside a fetch failure (undici puts it on `cause`). */
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

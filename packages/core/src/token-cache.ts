@@ -1,0 +1,241 @@
+// The token cache: serves from memory until the refresh margin, shares one pull among concurrent callers.
+
+import { raceAbort } from './abort.js';
+import {
+  AuthSecAbortedError,
+  AuthSecClientNotFoundError,
+  AuthSecClosedError,
+  AuthSecDelegationExpiredError,
+  AuthSecDelegationNotFoundError,
+  type AuthSecError,
+  AuthSecHttpError,
+  AuthSecNetworkError,
+  AuthSecPermissionError,
+  AuthSecRateLimitedError,
+  AuthSecTimeoutError,
+  AuthSecUnauthenticatedError,
+  isAuthSecError,
+} from './errors.js';
+import type { SdkLogger } from './logger.js';
+import { fingerprint } from './redact.js';
+import type { AuthSecMode, TokenFacts } from './types.js';
+
+/** A place tokens come from: AuthSec (live) or the local mock source. */
+export interface TokenSource {
+  readonly mode: AuthSecMode;
+  fetchToken(options: { signal?: AbortSignal }): Promise<TokenFacts>;
+}
+
+/** How long to wait before pulling again after AuthSec handed back the same token, or a refresh failed. */
+export const SAME_TOKEN_PAUSE_MS = 15_000;
+
+export interface TokenCacheOptions {
+  source: TokenSource;
+  /** Where mock tokens come from after a live failure, when the user opted in. */
+  fallback: TokenSource | undefined;
+  clock: () => number;
+  refreshMarginMs: number;
+  log: SdkLogger;
+  /** Aborted when the client closes: ends in-flight pulls. */
+  closeSignal: AbortSignal;
+}
+
+/** Errors after which the cached token must not be used again. */
+function clearsCache(error: unknown): boolean {
+  return (
+    error instanceof AuthSecUnauthenticatedError ||
+    error instanceof AuthSecClientNotFoundError ||
+    error instanceof AuthSecDelegationNotFoundError ||
+    error instanceof AuthSecDelegationExpiredError
+  );
+}
+
+/** Failures that say nothing about the token: a still-valid cached token may be served through them. */
+function isTransient(error: unknown): boolean {
+  return (
+    error instanceof AuthSecNetworkError ||
+    error instanceof AuthSecTimeoutError ||
+    error instanceof AuthSecRateLimitedError ||
+    (error instanceof AuthSecHttpError && (error.status ?? 500) >= 500)
+  );
+}
+
+/** Failures the mock fallback must never paper over: AuthSec said no. */
+function isDenial(error: unknown): boolean {
+  return clearsCache(error) || error instanceof AuthSecPermissionError;
+}
+
+export class TokenCache {
+  readonly #o: TokenCacheOptions;
+  #current: TokenFacts | undefined;
+  #inflight: Promise<TokenFacts> | undefined;
+  /** No pull before this time while the current token is still valid. */
+  #pauseUntil = 0;
+  #warnedJti: string | undefined;
+  #generation = 0;
+
+  constructor(options: TokenCacheOptions) {
+    this.#o = options;
+  }
+
+  /** The cached token, if any (for summaries; never triggers a pull). */
+  peek(): TokenFacts | undefined {
+    return this.#current;
+  }
+
+  /** A token valid now: from memory when fresh, otherwise from one shared pull. */
+  get(signal?: AbortSignal): Promise<TokenFacts> {
+    const current = this.#current;
+    if (current !== undefined) {
+      const now = this.#o.clock();
+      const expiresAt = current.expiresAt.getTime();
+      // The hot path: no I/O, no logging, no allocation beyond the promise.
+      if (now < expiresAt - this.#o.refreshMarginMs) return Promise.resolve(current);
+      if (now < expiresAt && now < this.#pauseUntil) return Promise.resolve(current);
+    }
+    return this.#join(signal);
+  }
+
+  /** Forgets the cached token; the next call pulls. A pull in flight is not cached when it lands. */
+  invalidate(): void {
+    this.#current = undefined;
+    this.#pauseUntil = 0;
+    this.#generation += 1;
+  }
+
+  #join(signal: AbortSignal | undefined): Promise<TokenFacts> {
+    if (this.#o.closeSignal.aborted) return Promise.reject(new AuthSecClosedError());
+    if (signal?.aborted) return Promise.reject(new AuthSecAbortedError());
+    if (this.#inflight === undefined) {
+      const pull: Promise<TokenFacts> = this.#pull().finally(() => {
+        if (this.#inflight === pull) this.#inflight = undefined;
+      });
+      // Every waiter gets the outcome; if all of them left, a failure must not go unhandled.
+      pull.catch(() => undefined);
+      this.#inflight = pull;
+    }
+    const shared = this.#inflight;
+    if (!signal) return shared;
+    // A caller that gives up leaves; the shared pull goes on for the others.
+    return raceAbort(shared, signal).catch((error: unknown) => {
+      if (signal.aborted && !isAuthSecError(error)) throw new AuthSecAbortedError();
+      throw error;
+    });
+  }
+
+  async #pull(): Promise<TokenFacts> {
+    const { source, log, clock, closeSignal } = this.#o;
+    const generation = this.#generation;
+    const previous = this.#current;
+    if (log.enabled('info')) {
+      log.log(
+        'info',
+        'Delegation',
+        'token.pull',
+        source.mode === 'live'
+          ? 'Requesting delegation token from AuthSec…'
+          : 'Minting a mock delegation token…',
+      );
+    }
+    let facts: TokenFacts;
+    try {
+      facts = await source.fetchToken({ signal: closeSignal });
+    } catch (error) {
+      return this.#recover(error, previous, generation);
+    }
+    const now = clock();
+    if (generation === this.#generation) {
+      if (previous !== undefined && facts.token === previous.token) {
+        // AuthSec hands back the stored token until an admin re-delegates: keep it, pull less.
+        this.#pauseUntil = now + SAME_TOKEN_PAUSE_MS;
+        if (this.#warnedJti !== facts.jti) {
+          this.#warnedJti = facts.jti;
+          log.log(
+            'warn',
+            'Warning',
+            'token.same',
+            'AuthSec returned the same delegation token: it will not be renewed until an admin re-delegates.',
+            {
+              jti: facts.jti,
+              expiresAt: facts.expiresAt.toISOString(),
+              hint: 'Ask an AuthSec admin to delegate a new token before it expires; the SDK checks again at most every 15 s.',
+            },
+          );
+        }
+        // Keep the object callers already hold, so cache hits stay identical and allocation-free.
+        facts = previous;
+      } else {
+        this.#pauseUntil = 0;
+      }
+      this.#current = facts;
+    }
+    if (log.enabled('info')) {
+      log.log(
+        'info',
+        'Success',
+        'token.acquired',
+        `${facts.mode === 'live' ? 'LIVE' : 'MOCK'} delegation token acquired.`,
+        {
+          token: fingerprint(facts.token),
+          jti: facts.jti,
+          expiresAt: facts.expiresAt.toISOString(),
+          permissions: facts.permissions,
+        },
+      );
+    }
+    return facts;
+  }
+
+  async #recover(
+    error: unknown,
+    previous: TokenFacts | undefined,
+    generation: number,
+  ): Promise<TokenFacts> {
+    const { log, clock, closeSignal, fallback } = this.#o;
+    if (closeSignal.aborted) throw new AuthSecClosedError();
+    const failure = error as AuthSecError;
+    if (clearsCache(error)) {
+      if (generation === this.#generation) this.invalidate();
+    } else if (
+      isTransient(error) &&
+      previous !== undefined &&
+      clock() < previous.expiresAt.getTime()
+    ) {
+      // The cached token is still good: serve it, and do not hammer a failing server.
+      const retryAfterMs = error instanceof AuthSecRateLimitedError ? (error.retryAfterMs ?? 0) : 0;
+      this.#pauseUntil = clock() + Math.max(SAME_TOKEN_PAUSE_MS, retryAfterMs);
+      log.log(
+        'warn',
+        'Warning',
+        'token.stale',
+        'Refreshing the delegation token failed; serving the cached token until it expires.',
+        {
+          code: failure.code,
+          jti: previous.jti,
+          expiresAt: previous.expiresAt.toISOString(),
+        },
+      );
+      return previous;
+    }
+    if (fallback !== undefined && !isDenial(error)) {
+      log.log(
+        'warn',
+        'MOCK FALLBACK',
+        'token.mock_fallback',
+        'Live pull failed: handing out a MOCK token (fallbackToMockOnError). Real APIs will reject it.',
+        {
+          code: failure.code,
+          hint: failure.hint,
+        },
+      );
+      return fallback.fetchToken({ signal: closeSignal });
+    }
+    if (log.enabled('info')) {
+      log.log('info', 'Error', 'token.failed', failure.message ?? 'Delegation token pull failed.', {
+        code: failure.code,
+        hint: failure.hint,
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,321 @@
+// Validates a pull's 200 body and the JWT inside it, and turns them into the facts the cache needs.
+
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { z } from 'zod';
+import { AuthSecResponseError } from './errors.js';
+import { parseRfc3339 } from './rfc3339.js';
+import type { AuthSecMode, TokenFacts } from './types.js';
+
+/** Options for checking a pulled token. */
+export interface TokenCheckOptions {
+  /** The client id the SDK pulled for; the token must have been issued to it. */
+  clientId: string;
+  /** The current time, in epoch milliseconds. */
+  now: number;
+  /** Where the token came from. @default 'live' */
+  mode?: AuthSecMode;
+}
+
+const nullableString = z.string().nullable().optional();
+// Servers send `null` for an empty list; null and missing both mean [].
+const nullableStringList = z.array(z.string()).nullable().optional();
+
+// Loose: newer servers add fields, and an unknown field is no reason to refuse a token.
+const successBodySchema = z.looseObject({
+  token: z.string().min(1),
+  expires_at: z.string().optional(),
+  spiffe_id: nullableString,
+  permissions: nullableStringList,
+  audience: nullableStringList,
+  // Checked for shape only: it is the original lifetime, never the time left.
+  ttl_seconds: z.number().int().min(0).optional(),
+  client_id: nullableString,
+  tenant_id: nullableString,
+  workspace_id: nullableString,
+  status: nullableString,
+  issued_at: nullableString,
+  updated_at: nullableString,
+});
+
+/** One failed check: a field path and what is wrong with it, never the value. */
+interface Problem {
+  readonly path: string;
+  readonly why: string;
+  /** The token was issued to another client, which config may explain, unlike a broken body. */
+  readonly otherClient?: true;
+}
+
+const CONTRACT_ACTION =
+  'Check that AUTHSEC_BASE_URL points at the AuthSec server root (not a proxy or another API); if it does, contact the AuthSec admin.';
+const CLIENT_ACTION =
+  'Check that AUTHSEC_AGENT_CLIENT_ID is the client id of this agent; if it is, contact the AuthSec admin.';
+const EXPIRED_ACTION =
+  'Ask the AuthSec admin to re-delegate a token to this agent, and check that the clock of this machine is correct.';
+
+const PULL_SUBJECT =
+  'AuthSec answered the token pull with a body that breaks the delegation contract';
+
+function responseError(
+  problems: readonly Problem[],
+  subject: string = PULL_SUBJECT,
+): AuthSecResponseError {
+  const paths = [...new Set(problems.map((p) => p.path))];
+  const summary = problems.map((p) => `${p.path} ${p.why}`).join('; ');
+  const action = problems.every((p) => p.otherClient) ? CLIENT_ACTION : CONTRACT_ACTION;
+  return new AuthSecResponseError(`${subject} (${summary}). ${action}`, paths, { hint: action });
+}
+
+// Field names come from the schema, never from the body, so a path cannot carry a body value.
+function pathOf(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : `${out === '' ? '' : '.'}${String(key)}`;
+  }
+  return out === '' ? 'body' : out;
+}
+
+function zodProblem(issue: z.core.$ZodIssue): Problem {
+  const path = pathOf(issue.path);
+  if (path === 'token') return { path, why: 'must be a non-empty string' };
+  if (path === 'expires_at') return { path, why: 'must be an RFC 3339 date-time string' };
+  if (path === 'ttl_seconds') return { path, why: 'must be a whole number of seconds, 0 or more' };
+  return { path, why: issue.code === 'invalid_type' ? 'has the wrong type' : 'is invalid' };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+interface DecodedToken {
+  header: Record<string, unknown> | undefined;
+  payload: Record<string, unknown> | undefined;
+  problems: Problem[];
+}
+
+function decodeParts(token: string): DecodedToken {
+  // jose also accepts five-segment JWE headers; a delegation token is always a three-part JWS.
+  if (token.split('.').length !== 3) {
+    return {
+      header: undefined,
+      payload: undefined,
+      problems: [{ path: 'token', why: 'is not a JWT (three dot-separated segments)' }],
+    };
+  }
+  const problems: Problem[] = [];
+  let header: Record<string, unknown> | undefined;
+  let payload: Record<string, unknown> | undefined;
+  // jose's errors are dropped, not wrapped: only the field path is safe to report.
+  try {
+    header = { ...decodeProtectedHeader(token) };
+  } catch {
+    problems.push({ path: 'token.header', why: 'does not decode to a JSON object' });
+  }
+  try {
+    payload = { ...decodeJwt(token) };
+  } catch {
+    problems.push({ path: 'token.payload', why: 'does not decode to a JSON object' });
+  }
+  return { header, payload, problems };
+}
+
+/**
+ * Decodes a JWT's header and payload without verifying it (the SDK is not the audience; resource servers verify).
+ *
+ * @param token - a compact JWS
+ * @returns the decoded header and payload
+ * @throws {AuthSecResponseError} when `token` is not three dot-separated segments or a part is not a JSON object
+ * @example
+ * ```ts
+ * const { payload } = decodeTokenUnverified(facts.token);
+ * console.log(payload.jti);
+ * ```
+ */
+export function decodeTokenUnverified(token: string): {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+} {
+  const subject = 'The token is not a decodable JWT';
+  if (typeof token !== 'string') {
+    throw responseError([{ path: 'token', why: 'must be a non-empty string' }], subject);
+  }
+  const { header, payload, problems } = decodeParts(token);
+  if (problems.length > 0 || header === undefined || payload === undefined) {
+    throw responseError(problems, subject);
+  }
+  return { header, payload };
+}
+
+function sameId(a: string, b: string): boolean {
+  // Client ids are UUIDs, which compare case-insensitively.
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function stringListOf(value: unknown): readonly string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string')
+    ? (value as string[])
+    : undefined;
+}
+
+// Outside this range `new Date()` is Invalid Date.
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Validates the parsed JSON body of a 200 pull and the JWT inside it; returns the facts the cache needs.
+ *
+ * The token is decoded, not verified: its signature is for the resource servers it is sent to.
+ * Expiry is the earlier of the body's `expires_at` and the JWT's `exp`, never `ttl_seconds`.
+ *
+ * @param body - the 200 answer's parsed JSON
+ * @param options - the client id that was pulled for, the current time and the mode
+ * @returns the token and its checked, frozen facts
+ * @throws {AuthSecResponseError} when the body or token breaks the contract (its `issues` name the
+ * field paths) or the token has already expired
+ * @example
+ * ```ts
+ * const facts = parseTokenResponse(await response.json(), { clientId, now: Date.now() });
+ * ```
+ */
+export function parseTokenResponse(body: unknown, options: TokenCheckOptions): TokenFacts {
+  if (!isPlainObject(body)) {
+    throw responseError([{ path: 'body', why: 'is not a JSON object' }]);
+  }
+  const parsed = successBodySchema.safeParse(body);
+  if (!parsed.success) throw responseError(parsed.error.issues.map(zodProblem));
+  const data = parsed.data;
+
+  const { header, payload, problems } = decodeParts(data.token);
+  const claims = payload ?? {};
+  if (header !== undefined && header.alg !== 'RS256') {
+    problems.push({ path: 'token.header.alg', why: 'must be RS256' });
+  }
+  const exp = claims.exp;
+  const expMs = typeof exp === 'number' ? exp * 1000 : Number.NaN;
+  if (payload !== undefined && !(Number.isFinite(expMs) && Math.abs(expMs) <= MAX_DATE_MS)) {
+    problems.push({
+      path: 'token.payload.exp',
+      why: 'must be a number of seconds since the epoch',
+    });
+  }
+  const claimClientId = claims.client_id;
+  if (typeof claimClientId === 'string') {
+    if (!sameId(claimClientId, options.clientId)) {
+      problems.push({
+        path: 'token.payload.client_id',
+        why: 'does not match the client id that was pulled for',
+        otherClient: true,
+      });
+    }
+  } else if (claimClientId !== undefined && claimClientId !== null) {
+    problems.push({ path: 'token.payload.client_id', why: 'must be a string' });
+  }
+  if (typeof data.client_id === 'string' && !sameId(data.client_id, options.clientId)) {
+    problems.push({
+      path: 'client_id',
+      why: 'does not match the client id that was pulled for',
+      otherClient: true,
+    });
+  }
+  if (
+    typeof data.spiffe_id === 'string' &&
+    claims.sub !== undefined &&
+    claims.sub !== data.spiffe_id
+  ) {
+    problems.push({ path: 'spiffe_id', why: 'does not match the sub claim of the token' });
+  }
+  const expiresAtMs = data.expires_at === undefined ? undefined : parseRfc3339(data.expires_at);
+  if (data.expires_at !== undefined && expiresAtMs === undefined) {
+    problems.push({ path: 'expires_at', why: 'is not an RFC 3339 date-time' });
+  }
+  if (problems.length > 0) throw responseError(problems);
+
+  const expiry = expiresAtMs === undefined ? expMs : Math.min(expiresAtMs, expMs);
+  if (expiry <= options.now) {
+    const expired: string[] = [];
+    if (expiresAtMs !== undefined && expiresAtMs === expiry) expired.push('expires_at');
+    if (expMs === expiry) expired.push('token.payload.exp');
+    throw new AuthSecResponseError(
+      `AuthSec handed out a token that had already expired (${expired.join(', ')}). ${EXPIRED_ACTION}`,
+      expired,
+      { hint: EXPIRED_ACTION },
+    );
+  }
+
+  const permissions =
+    data.permissions && data.permissions.length > 0
+      ? data.permissions
+      : (stringListOf(claims.permissions) ?? []);
+  const aud = claims.aud;
+  const audience =
+    data.audience && data.audience.length > 0
+      ? data.audience
+      : typeof aud === 'string'
+        ? [aud]
+        : (stringListOf(aud) ?? []);
+  const iss = stringOf(claims.iss);
+  const issWorkspace =
+    iss?.startsWith('spiffe://') && iss.length > 'spiffe://'.length
+      ? iss.slice('spiffe://'.length)
+      : undefined;
+
+  return Object.freeze({
+    token: data.token,
+    expiresAt: new Date(expiry),
+    permissions: Object.freeze([...permissions]),
+    audience: Object.freeze([...audience]),
+    spiffeId: data.spiffe_id ?? stringOf(claims.sub),
+    clientId: data.client_id ?? stringOf(claimClientId) ?? options.clientId,
+    workspaceId:
+      data.workspace_id ??
+      data.tenant_id ??
+      stringOf(claims.workspace_id) ??
+      stringOf(claims.tenant_id) ??
+      issWorkspace,
+    jti: stringOf(claims.jti),
+    mode: options.mode ?? 'live',
+  });
+}
+
+const ERROR_FIELD_MAX = 300;
+
+function cut(value: string): string {
+  if (value.length <= ERROR_FIELD_MAX) return value;
+  const end = ERROR_FIELD_MAX;
+  // Never split a surrogate pair: a lone half prints as garbage.
+  const code = value.charCodeAt(end - 1);
+  return value.slice(0, code >= 0xd800 && code <= 0xdbff ? end - 1 : end);
+}
+
+/**
+ * The `error` (and `details`, `expired_at`) of an AuthSec JSON error body, when it has one; strings only, each cut to 300 chars.
+ *
+ * @param text - the raw response body
+ * @returns the fields that are present as strings; an empty object for anything else (HTML, not JSON, not an object)
+ * @example
+ * ```ts
+ * parseErrorBody('{"error":"Delegation token has expired","expired_at":"2026-05-21T07:25:36Z"}');
+ * // { error: 'Delegation token has expired', expiredAt: '2026-05-21T07:25:36Z' }
+ * ```
+ */
+export function parseErrorBody(text: string): {
+  error?: string;
+  details?: string;
+  expiredAt?: string;
+} {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (!isPlainObject(parsed)) return {};
+  const { error, details, expired_at: expiredAt } = parsed;
+  return {
+    ...(typeof error === 'string' && { error: cut(error) }),
+    ...(typeof details === 'string' && { details: cut(details) }),
+    ...(typeof expiredAt === 'string' && { expiredAt: cut(expiredAt) }),
+  };
+}
