@@ -2,7 +2,8 @@
 // same process, so results compare across machines. Runs offline against the local AuthSec server.
 
 import { AuthSecClient } from '@authsec/core';
-import { AuthSecTestServer } from '@authsec/testing';
+import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
+import ky from 'ky';
 import { Bench } from 'tinybench';
 
 const server = await AuthSecTestServer.start();
@@ -59,6 +60,30 @@ pulls
 await pulls.run();
 report('Cold pull over loopback HTTP', pulls, 'baseline: plain fetch + JSON.parse');
 
+// The authorized-request path: is ky worth it over plain fetch? (The SDK uses plain fetch here.)
+const api = await DownstreamServer.start({
+  routes: { 'GET /api/docs': { body: { docs: [1, 2, 3] } } },
+});
+const requester = new AuthSecClient({ ...silent, downstreamUrl: `${api.url}/api` });
+await requester.getDelegationToken();
+const docsUrl = `${api.url}/api/docs`;
+const auth = { authorization: `Bearer ${token}`, accept: 'application/json' };
+const kyClient = ky.create({ retry: 2, timeout: 10_000 });
+const requests = new Bench({ name: 'request', time: 1500, warmup: true, throws: true });
+requests
+  .add('baseline: fetch + bearer + res.json()', async () =>
+    (await fetch(docsUrl, { headers: auth })).json(),
+  )
+  .add('ky.get + bearer + .json() (retry 2, timeout)', () =>
+    kyClient.get(docsUrl, { headers: auth }).json(),
+  )
+  .add('client.requestJson() (origin check, retries)', () => requester.requestJson('/docs'));
+await requests.run();
+report('Authorized request over loopback HTTP', requests, 'baseline: fetch + bearer + res.json()');
+api.clearRequests();
+
+await requester.close();
+await api.close();
 await warm.close();
 await cold.close();
 await server.close();

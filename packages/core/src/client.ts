@@ -5,8 +5,17 @@ import { AuthSecClosedError } from './errors.js';
 import { LiveTokenSource } from './live-source.js';
 import { createSdkLogger, defaultColor, type SdkLogger } from './logger.js';
 import { MockTokenSource } from './mock-source.js';
+import { OriginPolicy } from './origins.js';
+import {
+  type AuthSecRequestJsonOptions,
+  type AuthSecRequestOptions,
+  buildRequest,
+  readJson,
+  sendExpectingSuccess,
+} from './request.js';
 import { TokenCache, type TokenSource } from './token-cache.js';
 import { type DelegationTokenInfo, toTokenInfo } from './token-info.js';
+import { Transport } from './transport.js';
 import type { AuthSecMode } from './types.js';
 
 /** Per-call options. */
@@ -33,6 +42,7 @@ export class AuthSecClient {
   readonly #log: SdkLogger;
   readonly #cache: TokenCache;
   readonly #closer = new AbortController();
+  readonly #transport: Transport;
 
   /**
    * Resolves options, environment and defaults once; makes no request.
@@ -67,6 +77,13 @@ export class AuthSecClient {
       log: this.#log,
       closeSignal: this.#closer.signal,
     });
+    this.#transport = new Transport(
+      config,
+      this.#cache,
+      new OriginPolicy(config.allowedOrigins),
+      this.#log,
+      this.#closer.signal,
+    );
     this.#announce();
   }
 
@@ -95,6 +112,74 @@ export class AuthSecClient {
     return toTokenInfo(await this.#cache.get(options.signal));
   }
 
+  /**
+   * `fetch` with the delegation token: adds `Authorization: Bearer <token>` and returns the Response
+   * for every status. Relative paths join `downstreamUrl`; the token goes only to allowed origins,
+   * never across a redirect to another origin. After a 401 it pulls once (shared by concurrent
+   * requests) and retries once with a newer token. No timeouts or retries of its own.
+   * @param input - a URL, a path relative to `downstreamUrl`, or a Request
+   * @param init - as for `fetch`
+   * @returns the Response
+   * @throws AuthSecOriginNotAllowedError before anything is sent; AuthSecTokenRejectedError when the
+   *   API rejected the token and AuthSec has no newer one; the pull's errors
+   * @example
+   * ```ts
+   * const res = await client.fetch('/customers/42');
+   * ```
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = await this.#transport.fromFetchArgs(input, init);
+    return this.#transport.send(request, {
+      retry: false,
+      timeoutMs: undefined,
+      totalTimeoutMs: undefined,
+    });
+  }
+
+  /**
+   * An authorized request that resolves to the Response of a 2xx and throws a typed error otherwise.
+   * Idempotent methods retry network errors, timeouts, 5xx and 429 (honouring `Retry-After`).
+   * @param path - a path relative to `downstreamUrl`, or an absolute URL on an allowed origin
+   * @param options - method, query, json, body, headers, timeoutMs, signal, retry
+   * @returns the Response (its body unread)
+   * @throws AuthSecPermissionError (403, with `requiredScope`), AuthSecTokenRejectedError (401),
+   *   AuthSecRateLimitedError, AuthSecHttpError, AuthSecNetworkError, AuthSecTimeoutError,
+   *   AuthSecOriginNotAllowedError, AuthSecConfigError (relative path without downstreamUrl)
+   * @example
+   * ```ts
+   * const res = await client.request('/secure-vault/records', { query: { limit: 10 } });
+   * ```
+   */
+  request(path: string | URL, options: AuthSecRequestOptions = {}): Promise<Response> {
+    return this.#sendRequest(path, options).then(({ response }) => response);
+  }
+
+  /**
+   * As {@link AuthSecClient.request}, resolving to the parsed JSON body, validated when a zod
+   * `schema` is given.
+   * @param path - a path relative to `downstreamUrl`, or an absolute URL on an allowed origin
+   * @param options - as for `request()`, plus `schema` and `maxResponseBytes`
+   * @returns the parsed (and validated) body
+   * @throws as `request()`, and AuthSecResponseError for a body that is not JSON or fails the schema
+   * @example
+   * ```ts
+   * const customer = await client.requestJson('/customers/42', { schema: z.object({ id: z.number() }) });
+   * ```
+   */
+  async requestJson<T = unknown>(
+    path: string | URL,
+    options: AuthSecRequestJsonOptions<T> = {},
+  ): Promise<T> {
+    const { request, response } = await this.#sendRequest(path, options);
+    return readJson(response, request, options);
+  }
+
+  async #sendRequest(path: string | URL, options: AuthSecRequestOptions) {
+    const request = buildRequest(this.#transport, path, options);
+    const response = await sendExpectingSuccess(this.#transport, request, options, this.#config);
+    return { request, response };
+  }
+
   /** Forgets the cached token: the next call pulls a fresh one. */
   invalidate(): void {
     this.#cache.invalidate();
@@ -119,6 +204,8 @@ export class AuthSecClient {
       mode: this.#config.mode,
       baseUrl: this.#config.baseUrl,
       clientId: this.#config.clientId,
+      downstreamUrl: this.#config.downstreamUrl,
+      allowedOrigins: this.#config.allowedOrigins,
       sessionToken:
         session.kind === 'none' ? 'none' : session.kind === 'provider' ? 'provider' : 'set',
       closed: this.#closer.signal.aborted,

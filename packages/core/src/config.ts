@@ -5,6 +5,7 @@ import { AuthSecConfigError } from './errors.js';
 import { isLogLevel, type LogFormat, type Logger, type LogLevel } from './logger.js';
 import { isLoopbackHostname } from './loopback.js';
 import type { MockTokenOptions } from './mock-source.js';
+import { parseOrigin } from './origins.js';
 
 /** Supplies the platform session credential newer AuthSec servers require on the pull. */
 export type SessionTokenProvider = (options: {
@@ -37,6 +38,17 @@ export interface AuthSecClientOptions {
    * one), or a function returning one. Env: `AUTHSEC_SESSION_TOKEN`.
    */
   sessionToken?: string | SessionTokenProvider;
+  /**
+   * The protected API that relative paths of `request()`/`fetch()` join, keeping its path
+   * (`https://h/api` + `/docs` → `https://h/api/docs`). Its origin is allowed by default.
+   * Env: `DOWNSTREAM_URL`.
+   */
+  downstreamUrl?: string;
+  /**
+   * The exact origins the token may be sent to (scheme, host, port; no wildcards).
+   * Env: `AUTHSEC_ALLOWED_ORIGINS` (comma-separated). @default the `downstreamUrl` origin
+   */
+  allowedOrigins?: readonly string[];
   /** Extra headers on pulls (not `Authorization`, `X-Client-ID` or `Accept`). */
   headers?: Record<string, string>;
   /** The `fetch` to use. @default globalThis.fetch */
@@ -85,6 +97,10 @@ export interface ResolvedConfig {
   readonly pullUrl: string | undefined;
   readonly clientId: string | undefined;
   readonly session: SessionSource;
+  /** The normalised downstream API root (no trailing slash), if any. */
+  readonly downstreamUrl: string | undefined;
+  /** Normalised origins the token may be sent to. */
+  readonly allowedOrigins: readonly string[];
   readonly headers: Readonly<Record<string, string>>;
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
@@ -182,6 +198,12 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
     modeReason = 'unconfigured';
   }
 
+  // where authorized requests may go
+  const downstreamRaw = nonEmpty(options.downstreamUrl) ?? readEnv('DOWNSTREAM_URL', env);
+  const downstreamUrl =
+    downstreamRaw === undefined ? undefined : checkDownstreamUrl(downstreamRaw, problems);
+  const allowedOrigins = resolveAllowedOrigins(options, env, downstreamUrl, problems);
+
   // numbers
   const timeoutEnv = readEnv('AUTHSEC_TIMEOUT_MS', env);
   const timeoutMs = positive(
@@ -255,6 +277,8 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
     pullUrl: mode === 'live' && baseUrl ? `${baseUrl}${PULL_PATH}` : undefined,
     clientId: clientId.value,
     session,
+    downstreamUrl,
+    allowedOrigins,
     headers: Object.freeze(headers),
     fetch: fetchImpl as typeof fetch,
     timeoutMs,
@@ -373,4 +397,63 @@ function resolveClientId(
     return { raw, value: undefined };
   }
   return { raw, value: trimmed };
+}
+
+function checkDownstreamUrl(raw: string, problems: string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    problems.push(
+      'downstreamUrl is not a URL: pass `downstreamUrl` or set DOWNSTREAM_URL to the protected API, e.g. https://api.internal.example',
+    );
+    return undefined;
+  }
+  const before = problems.length;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.push('downstreamUrl must use https: fix `downstreamUrl` or DOWNSTREAM_URL');
+  } else if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    problems.push(
+      'downstreamUrl must use https:// (plain http only for localhost, 127.0.0.0/8 and ::1): fix `downstreamUrl` or DOWNSTREAM_URL',
+    );
+  }
+  if (url.username || url.password)
+    problems.push(
+      'downstreamUrl must not contain a user name or password: fix `downstreamUrl` or DOWNSTREAM_URL',
+    );
+  if (url.search || url.hash)
+    problems.push(
+      'downstreamUrl must not have a query string or fragment: fix `downstreamUrl` or DOWNSTREAM_URL',
+    );
+  if (problems.length > before) return undefined;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/{2,}/g, '/')}`;
+}
+
+function resolveAllowedOrigins(
+  options: AuthSecClientOptions,
+  env: AuthSecClientOptions['env'],
+  downstreamUrl: string | undefined,
+  problems: string[],
+): readonly string[] {
+  let entries: readonly string[] | undefined = options.allowedOrigins;
+  let source = '`allowedOrigins`';
+  if (entries === undefined) {
+    const fromEnv = readEnv('AUTHSEC_ALLOWED_ORIGINS', env);
+    if (fromEnv !== undefined) {
+      entries = fromEnv
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
+      source = 'AUTHSEC_ALLOWED_ORIGINS';
+    }
+  }
+  if (entries === undefined)
+    return Object.freeze(downstreamUrl ? [new URL(downstreamUrl).origin] : []);
+  const origins: string[] = [];
+  for (const entry of entries) {
+    const parsed = parseOrigin(String(entry));
+    if ('problem' in parsed) problems.push(`${source}: ${parsed.problem}`);
+    else if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
+  }
+  return Object.freeze(origins);
 }

@@ -16,7 +16,10 @@ export type AuthSecErrorCode =
   | 'ERR_AUTHSEC_DELEGATION_NOT_FOUND'
   | 'ERR_AUTHSEC_DELEGATION_EXPIRED'
   | 'ERR_AUTHSEC_BAD_RESPONSE'
-  | 'ERR_AUTHSEC_CLOSED';
+  | 'ERR_AUTHSEC_CLOSED'
+  | 'ERR_AUTHSEC_TOKEN_INVALID'
+  | 'ERR_AUTHSEC_TOKEN_REJECTED'
+  | 'ERR_AUTHSEC_ORIGIN_NOT_ALLOWED';
 
 /** What an error can say about the request that failed: never a URL's query, a header or a body. */
 export interface AuthSecRequestFacts {
@@ -235,5 +238,55 @@ export class AuthSecResponseError extends AuthSecError {
   constructor(message: string, issues: readonly string[] = [], options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_BAD_RESPONSE', message, options);
     this.issues = Object.freeze([...issues]);
+  }
+}
+
+/** Why {@link verifyDelegationToken} refused a token. */
+export type AuthSecTokenErrorReason =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'audience'
+  | 'issuer'
+  | 'workspace'
+  | 'signature'
+  | 'algorithm'
+  | 'lifetime'
+  | 'permission'
+  | 'malformed'
+  | 'revoked';
+
+/** A token failed verification; `reason` says which check. Never holds the token. */
+export class AuthSecTokenError extends AuthSecError {
+  readonly reason: AuthSecTokenErrorReason;
+  constructor(reason: AuthSecTokenErrorReason, message: string, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_TOKEN_INVALID', message, options);
+    this.reason = reason;
+  }
+
+  override toJSON(): AuthSecErrorJSON & { reason: AuthSecTokenErrorReason } {
+    return { ...super.toJSON(), reason: this.reason };
+  }
+}
+
+/**
+ * A protected API rejected the delegation token (401) and AuthSec has no newer one: it was not
+ * renewed, so an admin must re-delegate.
+ */
+export class AuthSecTokenRejectedError extends AuthSecError {
+  /** The rejected token's `jti`, safe to log. */
+  readonly jti: string | undefined;
+  constructor(message: string, jti: string | undefined, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_TOKEN_REJECTED', message, options);
+    this.jti = jti;
+  }
+}
+
+/** A request would have sent the token to an origin that is not allowed; nothing was sent. */
+export class AuthSecOriginNotAllowedError extends AuthSecError {
+  /** The refused origin (scheme, host, port): never a path, query or credentials. */
+  readonly origin: string | undefined;
+  constructor(message: string, origin: string | undefined, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_ORIGIN_NOT_ALLOWED', message, options);
+    this.origin = origin;
   }
 }

@@ -20,10 +20,14 @@ export {
   type AuthSecErrorOptions,
   AuthSecHttpError,
   AuthSecNetworkError,
+  AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
   AuthSecRateLimitedError,
   AuthSecResponseError,
   AuthSecTimeoutError,
+  AuthSecTokenError,
+  type AuthSecTokenErrorReason,
+  AuthSecTokenRejectedError,
   AuthSecUnauthenticatedError,
   isAuthSecError,
 } from './errors.js';
@@ -35,6 +39,14 @@ export {
   type MockTokenOptions,
 } from './mock-source.js';
 export { fingerprint, redact } from './redact.js';
+export type { AuthSecRequestJsonOptions, AuthSecRequestOptions, QueryValue } from './request.js';
 export type { DelegationTokenInfo } from './token-info.js';
 export type { AuthSecMode } from './types.js';
+export {
+  createDelegationTokenVerifier,
+  type DelegationTokenClaims,
+  requirePermissions,
+  type VerifyDelegationTokenOptions,
+  verifyDelegationToken,
+} from './verify.js';
 export { VERSION } from './version.js';

@@ -73,6 +73,8 @@ export class TokenCache {
   #pauseUntil = 0;
   #warnedJti: string | undefined;
   #generation = 0;
+  /** Forced re-pulls after a downstream 401, by rejected token: when, and their outcome. */
+  readonly #rejections = new Map<string, { at: number; outcome: Promise<TokenFacts> }>();
 
   constructor(options: TokenCacheOptions) {
     this.#o = options;
@@ -103,11 +105,52 @@ export class TokenCache {
     this.#generation += 1;
   }
 
-  #join(signal: AbortSignal | undefined): Promise<TokenFacts> {
+  /**
+   * After a protected API answered 401 to `rejected`: one pull shared by every request that saw
+   * that token, ignoring the same-token pause, at most once per token every 15 s (later 401s
+   * reuse the outcome without pulling).
+   * @returns the token to retry with, and whether it differs from the rejected one
+   * @throws the pull's own AuthSecError (e.g. AuthSecDelegationNotFoundError after a revocation)
+   */
+  async refreshAfterRejection(
+    rejected: TokenFacts,
+    signal?: AbortSignal,
+  ): Promise<{ facts: TokenFacts; changed: boolean }> {
+    const now = this.#o.clock();
+    const current = this.#current;
+    if (
+      current !== undefined &&
+      current.token !== rejected.token &&
+      now < current.expiresAt.getTime()
+    ) {
+      return { facts: current, changed: true };
+    }
+    for (const [token, entry] of this.#rejections) {
+      if (now - entry.at >= SAME_TOKEN_PAUSE_MS) this.#rejections.delete(token);
+    }
+    let entry = this.#rejections.get(rejected.token);
+    if (entry === undefined) {
+      this.#o.log.log(
+        'info',
+        'Delegation',
+        'token.rejected',
+        'The API rejected the delegation token (401): asking AuthSec for a newer one.',
+        {
+          jti: rejected.jti,
+        },
+      );
+      entry = { at: now, outcome: this.#join(undefined, true) };
+      this.#rejections.set(rejected.token, entry);
+    }
+    const facts = await (signal ? raceAbort(entry.outcome, signal) : entry.outcome);
+    return { facts, changed: facts.token !== rejected.token };
+  }
+
+  #join(signal: AbortSignal | undefined, forced = false): Promise<TokenFacts> {
     if (this.#o.closeSignal.aborted) return Promise.reject(new AuthSecClosedError());
     if (signal?.aborted) return Promise.reject(new AuthSecAbortedError());
     if (this.#inflight === undefined) {
-      const pull: Promise<TokenFacts> = this.#pull().finally(() => {
+      const pull: Promise<TokenFacts> = this.#pull(forced).finally(() => {
         if (this.#inflight === pull) this.#inflight = undefined;
       });
       // Every waiter gets the outcome; if all of them left, a failure must not go unhandled.
@@ -123,7 +166,7 @@ export class TokenCache {
     });
   }
 
-  async #pull(): Promise<TokenFacts> {
+  async #pull(forced: boolean): Promise<TokenFacts> {
     const { source, log, clock, closeSignal } = this.#o;
     const generation = this.#generation;
     const previous = this.#current;
@@ -141,7 +184,7 @@ export class TokenCache {
     try {
       facts = await source.fetchToken({ signal: closeSignal });
     } catch (error) {
-      return this.#recover(error, previous, generation);
+      return this.#recover(error, previous, generation, forced);
     }
     const now = clock();
     if (generation === this.#generation) {
@@ -190,6 +233,7 @@ export class TokenCache {
     error: unknown,
     previous: TokenFacts | undefined,
     generation: number,
+    forced: boolean,
   ): Promise<TokenFacts> {
     const { log, clock, closeSignal, fallback } = this.#o;
     if (closeSignal.aborted) throw new AuthSecClosedError();
@@ -197,6 +241,8 @@ export class TokenCache {
     if (clearsCache(error)) {
       if (generation === this.#generation) this.invalidate();
     } else if (
+      // After a 401 the cached token is the rejected one: never serve it as a stale fallback.
+      !forced &&
       isTransient(error) &&
       previous !== undefined &&
       clock() < previous.expiresAt.getTime()

@@ -137,6 +137,7 @@ describe('printing the client', () => {
       mode: 'live',
       baseUrl: server.url,
       clientId,
+      allowedOrigins: [],
       sessionToken: 'set',
       closed: false,
       cachedToken: null,

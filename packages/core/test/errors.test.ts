@@ -16,10 +16,13 @@ import {
   type AuthSecErrorOptions,
   AuthSecHttpError,
   AuthSecNetworkError,
+  AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
   AuthSecRateLimitedError,
   AuthSecResponseError,
   AuthSecTimeoutError,
+  AuthSecTokenError,
+  AuthSecTokenRejectedError,
   AuthSecUnauthenticatedError,
   isAuthSecError,
 } from '../src/index.js';
@@ -30,6 +33,8 @@ const ID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
 
 interface Case {
   make: (options: AuthSecErrorOptions) => AuthSecError;
+  /** Fields a subclass adds to toJSON(). */
+  extra?: Record<string, unknown>;
   code: AuthSecErrorCode;
   message: string;
 }
@@ -83,6 +88,7 @@ const CASES: Record<string, Case> = {
   },
   AuthSecPermissionError: {
     make: (o) => new AuthSecPermissionError('Forbidden.', 'billing:read', o),
+    extra: { requiredScope: 'billing:read' },
     code: 'ERR_AUTHSEC_FORBIDDEN',
     message: 'Forbidden.',
   },
@@ -105,6 +111,22 @@ const CASES: Record<string, Case> = {
     make: (o) => new AuthSecResponseError('Bad body.', ['token'], o),
     code: 'ERR_AUTHSEC_BAD_RESPONSE',
     message: 'Bad body.',
+  },
+  AuthSecTokenError: {
+    make: (o) => new AuthSecTokenError('expired', 'The token has expired.', o),
+    extra: { reason: 'expired' },
+    code: 'ERR_AUTHSEC_TOKEN_INVALID',
+    message: 'The token has expired.',
+  },
+  AuthSecTokenRejectedError: {
+    make: (o) => new AuthSecTokenRejectedError('The API rejected the token.', 'jti-1', o),
+    code: 'ERR_AUTHSEC_TOKEN_REJECTED',
+    message: 'The API rejected the token.',
+  },
+  AuthSecOriginNotAllowedError: {
+    make: (o) => new AuthSecOriginNotAllowedError('Not allowed.', 'https://evil.example', o),
+    code: 'ERR_AUTHSEC_ORIGIN_NOT_ALLOWED',
+    message: 'Not allowed.',
   },
 };
 
@@ -158,7 +180,7 @@ describe('the exported error classes', () => {
       hint: 'Do this.',
       status: 503,
     };
-    if (name === 'AuthSecPermissionError') expected.requiredScope = 'billing:read';
+    Object.assign(expected, caseOf(name).extra);
     expect(error.toJSON()).toStrictEqual(expected);
     expect(JSON.parse(JSON.stringify(error))).toStrictEqual(expected);
   });
@@ -168,7 +190,7 @@ describe('the exported error classes', () => {
     (name) => {
       const { make, code, message } = caseOf(name);
       const expected: Record<string, unknown> = { name, code, message };
-      if (name === 'AuthSecPermissionError') expected.requiredScope = 'billing:read';
+      Object.assign(expected, caseOf(name).extra);
       expect(make({}).toJSON()).toStrictEqual(expected);
     },
   );

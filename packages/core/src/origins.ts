@@ -1,0 +1,121 @@
+// Where a delegation token may go: exact, normalised origins, checked before a byte is sent.
+
+import { AuthSecOriginNotAllowedError } from './errors.js';
+import { isLoopbackHostname } from './loopback.js';
+
+/**
+ * Normalises one allowed-origin entry (scheme, host case, IDN, default port), or explains why not.
+ * @returns the origin, or a problem sentence
+ */
+export function parseOrigin(entry: string): { origin: string } | { problem: string } {
+  const raw = entry.trim();
+  if (raw.includes('*'))
+    return { problem: `'${raw.slice(0, 60)}' has a wildcard: list exact origins` };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { problem: `'${raw.slice(0, 60)}' is not an origin like https://api.example.com` };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return { problem: `'${url.protocol}' is not http(s)` };
+  }
+  if (url.username || url.password)
+    return { problem: `an origin must not carry a user name or password` };
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    return {
+      problem: `'${url.origin}…' has a path, query or fragment: list the origin only (${url.origin})`,
+    };
+  }
+  if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    return {
+      problem: `${url.origin} uses plain http, allowed only for localhost, 127.0.0.0/8 and ::1`,
+    };
+  }
+  return { origin: url.origin };
+}
+
+/** A frozen set of exact origins the token may be sent to. */
+export class OriginPolicy {
+  readonly #origins: ReadonlySet<string>;
+
+  constructor(origins: Iterable<string>) {
+    this.#origins = new Set(origins);
+  }
+
+  /** The allowed origins, for summaries. */
+  get origins(): readonly string[] {
+    return [...this.#origins];
+  }
+
+  /**
+   * Throws unless the token may be sent to `url`.
+   * @throws AuthSecOriginNotAllowedError naming the origin (never the path, query or credentials)
+   */
+  assertAllowed(url: URL, method: string): void {
+    const refuse = (why: string, hint: string) => {
+      throw new AuthSecOriginNotAllowedError(
+        `Refused to send the delegation token to ${url.origin}: ${why}. Nothing was sent.`,
+        url.origin,
+        {
+          method,
+          path: url.pathname,
+          hint,
+        },
+      );
+    };
+    if (url.username || url.password) {
+      refuse(
+        'the URL carries a user name or password (https://user@host)',
+        'Remove the credentials from the URL.',
+      );
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      refuse(`${url.protocol} is not http(s)`, 'Use an https:// URL.');
+    if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+      refuse('plain http is allowed only to loopback', 'Use https://.');
+    }
+    if (!this.#origins.has(url.origin)) {
+      refuse(
+        this.#origins.size === 0 ? 'no origin is allowed' : 'it is not an allowed origin',
+        'Add the exact origin to `allowedOrigins` or AUTHSEC_ALLOWED_ORIGINS (comma-separated), or set `downstreamUrl` / DOWNSTREAM_URL to the API it belongs to.',
+      );
+    }
+  }
+}
+
+/**
+ * Joins a relative path onto `base`, keeping the base's path; refuses a path that climbs out of it.
+ * `https://h/api` + `/docs` → `https://h/api/docs`.
+ * @throws AuthSecOriginNotAllowedError when the result leaves the base (by `..`, `//host`, or `\\`)
+ */
+export function joinPath(base: URL, relative: string, method: string): URL {
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const refuse = (why: string): never => {
+    throw new AuthSecOriginNotAllowedError(
+      `Refused the path: ${why}. Nothing was sent.`,
+      base.origin,
+      {
+        method,
+        path: basePath || '/',
+        hint: 'Pass a path under downstreamUrl (e.g. /docs), or an absolute URL on an allowed origin.',
+      },
+    );
+  };
+  if (/^[\\/]{2}/.test(relative) || relative.includes('\\'))
+    refuse('it names another host or uses backslashes');
+  const joined = new URL(`${basePath}/${relative.replace(/^\/+/, '')}`, base.origin);
+  // The URL parser has resolved `.`, `..` and their %2e spellings; what is left must stay under the base.
+  if (joined.origin !== base.origin) refuse('it leaves the downstreamUrl origin');
+  if (
+    basePath !== '' &&
+    joined.pathname !== basePath &&
+    !joined.pathname.startsWith(`${basePath}/`)
+  ) {
+    refuse(`it climbs out of ${basePath} with '..'`);
+  }
+  if (basePath === '' && /(^|\/)(\.|%2e){2}(\/|$)/i.test(relative.split(/[?#]/)[0] ?? '')) {
+    refuse("it climbs above the root with '..'");
+  }
+  return joined;
+}

@@ -1,0 +1,186 @@
+// client.request() and client.requestJson(): authorized calls that resolve on 2xx and throw typed errors otherwise.
+
+import type { ZodType } from 'zod';
+import {
+  type AuthSecError,
+  AuthSecHttpError,
+  AuthSecPermissionError,
+  AuthSecRateLimitedError,
+  AuthSecResponseError,
+  AuthSecTokenRejectedError,
+} from './errors.js';
+import { readCappedText } from './http-body.js';
+import { requiredScopeOf } from './pull-errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import { isIdempotent, type OutgoingRequest, type Transport } from './transport.js';
+
+/** A query parameter value; arrays repeat the name, `null`/`undefined` are left out. */
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly (string | number | boolean)[];
+
+/** Options for {@link AuthSecClient.request}. */
+export interface AuthSecRequestOptions {
+  /** @default 'GET' */
+  method?: string;
+  /** Added to the URL's query string. */
+  query?: Record<string, QueryValue>;
+  /** Sent as JSON with `Content-Type: application/json`. */
+  json?: unknown;
+  /** A raw body (when `json` is not used). */
+  body?: BodyInit;
+  headers?: HeadersInit;
+  /** Limit of one attempt. @default the client's `timeoutMs` */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /**
+   * Retry network errors, timeouts, 5xx and 429. @default true for GET, HEAD, OPTIONS, PUT, DELETE;
+   * false for others (a POST is retried only when you say it is safe)
+   */
+  retry?: boolean;
+}
+
+/** Options for {@link AuthSecClient.requestJson}. */
+export interface AuthSecRequestJsonOptions<T> extends AuthSecRequestOptions {
+  /** Validates the parsed body; failures name field paths, never values. */
+  schema?: ZodType<T>;
+  /** The largest body read. @default 10 MiB */
+  maxResponseBytes?: number;
+}
+
+/** Builds the outgoing request for `request()`. */
+export function buildRequest(
+  transport: Transport,
+  path: string | URL,
+  options: AuthSecRequestOptions,
+): OutgoingRequest {
+  const method = (options.method ?? 'GET').toUpperCase();
+  const url = transport.resolve(path, method);
+  for (const [name, value] of Object.entries(options.query ?? {})) {
+    if (value === null || value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value])
+      url.searchParams.append(name, String(item));
+  }
+  const headers = new Headers(options.headers);
+  let body: BodyInit | null = options.body ?? null;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  return {
+    url,
+    method,
+    headers,
+    body,
+    replayable: !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream),
+    signal: options.signal,
+    extra: {},
+  };
+}
+
+/** The typed error for a non-2xx answer from a protected API. Reads no body into it. */
+export function downstreamError(response: Response, method: string, path: string): AuthSecError {
+  const facts = { status: response.status, method, path };
+  switch (response.status) {
+    case 401:
+      return new AuthSecTokenRejectedError(
+        `The API rejected the delegation token (401 from ${method} ${path}).`,
+        undefined,
+        {
+          ...facts,
+          hint: 'Check that the API expects this token (audience, workspace), and ask an AuthSec admin if it should.',
+        },
+      );
+    case 403: {
+      const scope = requiredScopeOf(response.headers);
+      return new AuthSecPermissionError(
+        scope
+          ? `The API refused ${method} ${path} (403): the delegation lacks the "${scope}" permission.`
+          : `The API refused ${method} ${path} (403).`,
+        scope,
+        {
+          ...facts,
+          hint: scope
+            ? `Ask an AuthSec admin to add "${scope}" to this agent's trust delegation.`
+            : 'Ask an AuthSec admin which permission this needs.',
+        },
+      );
+    }
+    case 429: {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+      return new AuthSecRateLimitedError(
+        `The API rate-limited ${method} ${path} (429).`,
+        retryAfterMs,
+        {
+          ...facts,
+          hint: 'Wait retryAfterMs, then try again.',
+        },
+      );
+    }
+    default:
+      return new AuthSecHttpError(`The API answered ${response.status} to ${method} ${path}.`, {
+        ...facts,
+        hint:
+          response.status >= 500
+            ? 'The API is failing; try again later.'
+            : 'Check the path and the request.',
+      });
+  }
+}
+
+/** Sends a built request and throws a typed error unless the answer is 2xx. */
+export async function sendExpectingSuccess(
+  transport: Transport,
+  request: OutgoingRequest,
+  options: AuthSecRequestOptions,
+  defaults: { timeoutMs: number; totalTimeoutMs: number },
+): Promise<Response> {
+  const response = await transport.send(request, {
+    retry: options.retry ?? isIdempotent(request.method),
+    timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+    totalTimeoutMs: defaults.totalTimeoutMs,
+  });
+  if (response.ok) return response;
+  response.body?.cancel().catch(() => undefined);
+  throw downstreamError(response, request.method, request.url.pathname);
+}
+
+/** Parses and validates a JSON answer. */
+export async function readJson<T>(
+  response: Response,
+  request: OutgoingRequest,
+  options: AuthSecRequestJsonOptions<T>,
+): Promise<T> {
+  const path = request.url.pathname;
+  const facts = { status: response.status, method: request.method, path };
+  const text = await readCappedText(response, options.maxResponseBytes ?? 10 * 1024 * 1024, path);
+  let value: unknown;
+  try {
+    value = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    throw new AuthSecResponseError(
+      `The API's answer to ${request.method} ${path} is not JSON.`,
+      ['body'],
+      {
+        ...facts,
+        hint: 'Use client.request() for non-JSON answers.',
+      },
+    );
+  }
+  if (!options.schema) return value as T;
+  const parsed = options.schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) =>
+    issue.path.length ? issue.path.map(String).join('.') : '(root)',
+  );
+  throw new AuthSecResponseError(
+    `The API's answer to ${request.method} ${path} does not match the schema (${[...new Set(issues)].slice(0, 10).join(', ')}).`,
+    [...new Set(issues)],
+    { ...facts, hint: 'Check the schema against what the API returns.' },
+  );
+}

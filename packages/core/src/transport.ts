@@ -1,0 +1,366 @@
+// Sends authorized requests: the origin check, the bearer, manual redirects, the 401 re-pull, retries.
+
+import { raceAbort } from './abort.js';
+import type { ResolvedConfig } from './config.js';
+import {
+  AuthSecAbortedError,
+  AuthSecClosedError,
+  AuthSecConfigError,
+  type AuthSecError,
+  AuthSecHttpError,
+  AuthSecNetworkError,
+  AuthSecTimeoutError,
+  AuthSecTokenRejectedError,
+  isAuthSecError,
+} from './errors.js';
+import type { SdkLogger } from './logger.js';
+import { joinPath, type OriginPolicy } from './origins.js';
+import { networkError } from './pull-errors.js';
+import { parseRetryAfter } from './retry-after.js';
+import type { TokenCache } from './token-cache.js';
+import type { TokenFacts } from './types.js';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const MAX_REDIRECTS = 5;
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_LIMIT_MS = 5_000;
+
+/** One request, normalised: a URL already checked, headers, and a body that may or may not be resent. */
+export interface OutgoingRequest {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: BodyInit | null;
+  /** Whether the body can be sent again (for a redirect, a retry, or the retry after a 401). */
+  replayable: boolean;
+  signal: AbortSignal | undefined;
+  /** Other RequestInit fields passed through (cache, credentials, keepalive, duplex …). */
+  extra: RequestInit;
+}
+
+/** How one call may behave. */
+export interface SendPolicy {
+  /** Retry network errors, timeouts, 5xx and 429 (only when the body can be resent). */
+  retry: boolean;
+  /** Limit of one attempt; none when undefined. */
+  timeoutMs: number | undefined;
+  /** Limit of the whole call; none when undefined. */
+  totalTimeoutMs: number | undefined;
+}
+
+/** True for methods that may be repeated safely. */
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method.toUpperCase());
+}
+
+function isReplayable(body: BodyInit | null | undefined): boolean {
+  return (
+    body === null ||
+    body === undefined ||
+    !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream)
+  );
+}
+
+/** The authorized-request machinery shared by `client.fetch()` and `client.request()`. */
+export class Transport {
+  readonly #config: ResolvedConfig;
+  readonly #cache: TokenCache;
+  readonly #policy: OriginPolicy;
+  readonly #log: SdkLogger;
+  readonly #closeSignal: AbortSignal;
+
+  constructor(
+    config: ResolvedConfig,
+    cache: TokenCache,
+    policy: OriginPolicy,
+    log: SdkLogger,
+    closeSignal: AbortSignal,
+  ) {
+    this.#config = config;
+    this.#cache = cache;
+    this.#policy = policy;
+    this.#log = log;
+    this.#closeSignal = closeSignal;
+  }
+
+  /**
+   * Resolves a target: relative paths join `downstreamUrl`; absolute URLs are taken as they are.
+   * @throws AuthSecConfigError for a relative path without `downstreamUrl`
+   * @throws AuthSecOriginNotAllowedError for a path that leaves the base
+   */
+  resolve(target: string | URL, method: string): URL {
+    if (target instanceof URL) return new URL(target.href);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+      try {
+        return new URL(target);
+      } catch {
+        throw new AuthSecConfigError([
+          `'${target.split(/[?#]/)[0]?.slice(0, 80)}' is not a valid URL`,
+        ]);
+      }
+    }
+    const base = this.#config.downstreamUrl;
+    if (base === undefined) {
+      throw new AuthSecConfigError(
+        [
+          `a relative path (${method} ${target.split(/[?#]/)[0]?.slice(0, 80)}) needs downstreamUrl: pass \`downstreamUrl\` or set DOWNSTREAM_URL to the protected API`,
+        ],
+        { hint: 'The AuthSec server is never an implicit target: name the API the token is for.' },
+      );
+    }
+    return joinPath(new URL(base), target, method);
+  }
+
+  /** Normalises `fetch(input, init)` arguments into one request. */
+  async fromFetchArgs(input: RequestInfo | URL, init: RequestInit = {}): Promise<OutgoingRequest> {
+    if (typeof Request !== 'undefined' && input instanceof Request) {
+      const method = (init.method ?? input.method).toUpperCase();
+      const url = this.resolve(input.url, method);
+      // A Request's body is read once here, so it can follow a redirect or the retry after a 401.
+      const body =
+        init.body !== undefined ? init.body : input.body ? await input.arrayBuffer() : null;
+      return this.#outgoing(
+        url,
+        method,
+        new Headers(init.headers ?? input.headers),
+        body,
+        init.signal ?? input.signal,
+        init,
+      );
+    }
+    const method = (init.method ?? 'GET').toUpperCase();
+    const url = this.resolve(input instanceof URL ? input : String(input), method);
+    return this.#outgoing(
+      url,
+      method,
+      new Headers(init.headers),
+      init.body ?? null,
+      init.signal ?? undefined,
+      init,
+    );
+  }
+
+  #outgoing(
+    url: URL,
+    method: string,
+    headers: Headers,
+    body: BodyInit | null,
+    signal: AbortSignal | null | undefined,
+    init: RequestInit,
+  ): OutgoingRequest {
+    const { method: _m, headers: _h, body: _b, signal: _s, redirect: _r, ...extra } = init;
+    return {
+      url,
+      method,
+      headers,
+      body,
+      replayable: isReplayable(body),
+      signal: signal ?? undefined,
+      extra,
+    };
+  }
+
+  /**
+   * Sends with the delegation token, handling redirects, one re-pull after a 401, and retries.
+   * @returns the final response, for every status
+   * @throws AuthSecOriginNotAllowedError before anything is sent; AuthSecTokenRejectedError when the
+   *   API rejected the token and AuthSec has no newer one; the re-pull's own error when it fails
+   */
+  async send(request: OutgoingRequest, policy: SendPolicy): Promise<Response> {
+    this.#policy.assertAllowed(request.url, request.method);
+    let facts = await this.#cache.get(request.signal);
+    const deadline =
+      policy.totalTimeoutMs === undefined ? undefined : Date.now() + policy.totalTimeoutMs;
+    for (let afterRejection = false; ; afterRejection = true) {
+      const { response, tokenAttached } = await this.#attempts(request, facts, policy, deadline);
+      if (response.status !== 401 || !tokenAttached || afterRejection) return response;
+      const { facts: next, changed } = await this.#cache.refreshAfterRejection(
+        facts,
+        request.signal,
+      );
+      if (!changed) {
+        await discard(response);
+        throw new AuthSecTokenRejectedError(
+          `The API rejected the delegation token (401 from ${request.method} ${request.url.pathname}) and AuthSec has no newer one: it was not renewed.`,
+          facts.jti,
+          {
+            status: 401,
+            method: request.method,
+            path: request.url.pathname,
+            hint: 'Ask an AuthSec admin to re-delegate a token to this agent, and check that the API expects this token (audience, workspace).',
+          },
+        );
+      }
+      if (!request.replayable) return response;
+      await discard(response);
+      facts = next;
+    }
+  }
+
+  async #attempts(
+    request: OutgoingRequest,
+    facts: TokenFacts,
+    policy: SendPolicy,
+    deadline: number | undefined,
+  ): Promise<{ response: Response; tokenAttached: boolean }> {
+    const canRetry = policy.retry && request.replayable;
+    for (let attempt = 0; ; attempt++) {
+      const retriesLeft = canRetry && attempt < this.#config.maxRetries;
+      let result: { response: Response; tokenAttached: boolean };
+      try {
+        result = await this.#redirects(request, facts, policy, deadline);
+      } catch (error) {
+        const mapped = this.#mapFailure(error, request, policy);
+        if (
+          !retriesLeft ||
+          !(mapped instanceof AuthSecNetworkError || mapped instanceof AuthSecTimeoutError)
+        )
+          throw mapped;
+        await this.#wait(backoff(attempt), request, deadline, mapped);
+        continue;
+      }
+      const { response } = result;
+      if (!retriesLeft || !RETRY_STATUSES.has(response.status)) return result;
+      const waitMs =
+        parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? backoff(attempt);
+      if (deadline !== undefined && Date.now() + waitMs > deadline) return result;
+      await discard(response);
+      this.#log.log('info', 'Retry', 'request.retry', 'Retrying the request.', {
+        attempt: attempt + 2,
+        status: response.status,
+        path: request.url.pathname,
+      });
+      await this.#wait(waitMs, request, deadline, undefined);
+    }
+  }
+
+  async #redirects(
+    request: OutgoingRequest,
+    facts: TokenFacts,
+    policy: SendPolicy,
+    deadline: number | undefined,
+  ): Promise<{ response: Response; tokenAttached: boolean }> {
+    let url = request.url;
+    let method = request.method;
+    let body = request.body;
+    const headers = new Headers(request.headers);
+    let attach = true;
+    for (let hop = 0; ; hop++) {
+      if (attach) headers.set('authorization', `Bearer ${facts.token}`);
+      else headers.delete('authorization');
+      const response = await this.#config.fetch(url, {
+        ...request.extra,
+        method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: this.#attemptSignal(request, policy, deadline),
+      });
+      const location = response.headers.get('location');
+      if (
+        response.status < 300 ||
+        response.status > 399 ||
+        response.status === 304 ||
+        location === null
+      ) {
+        return { response, tokenAttached: attach };
+      }
+      const next = new URL(location, url);
+      const switchesToGet =
+        (response.status === 303 && method !== 'HEAD') ||
+        ((response.status === 301 || response.status === 302) && method === 'POST');
+      if (hop >= MAX_REDIRECTS || (!switchesToGet && body !== null && !request.replayable)) {
+        if (hop >= MAX_REDIRECTS) {
+          await discard(response);
+          throw new AuthSecHttpError(
+            `The API redirected more than ${MAX_REDIRECTS} times (${request.method} ${request.url.pathname}).`,
+            {
+              status: response.status,
+              method: request.method,
+              path: request.url.pathname,
+              hint: 'Call the final URL directly.',
+            },
+          );
+        }
+        return { response, tokenAttached: attach };
+      }
+      await discard(response);
+      // The token never crosses origins, and once dropped it stays dropped.
+      if (next.origin !== url.origin) attach = false;
+      if (switchesToGet) {
+        method = 'GET';
+        body = null;
+        headers.delete('content-type');
+        headers.delete('content-length');
+      }
+      url = next;
+    }
+  }
+
+  #attemptSignal(
+    request: OutgoingRequest,
+    policy: SendPolicy,
+    deadline: number | undefined,
+  ): AbortSignal {
+    const signals = [this.#closeSignal];
+    if (request.signal) signals.push(request.signal);
+    if (policy.timeoutMs !== undefined) signals.push(AbortSignal.timeout(policy.timeoutMs));
+    if (deadline !== undefined)
+      signals.push(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
+    return AbortSignal.any(signals);
+  }
+
+  async #wait(
+    ms: number,
+    request: OutgoingRequest,
+    deadline: number | undefined,
+    failure: AuthSecError | undefined,
+  ): Promise<void> {
+    if (deadline !== undefined && Date.now() + ms > deadline) {
+      if (failure) throw failure;
+      return;
+    }
+    const signals = [this.#closeSignal];
+    if (request.signal) signals.push(request.signal);
+    const signal = AbortSignal.any(signals);
+    try {
+      await raceAbort(new Promise((resolve) => setTimeout(resolve, ms)), signal);
+    } catch {
+      throw this.#closeSignal.aborted ? new AuthSecClosedError() : new AuthSecAbortedError();
+    }
+  }
+
+  #mapFailure(error: unknown, request: OutgoingRequest, policy: SendPolicy): AuthSecError {
+    if (isAuthSecError(error)) return error;
+    const facts = { method: request.method, path: request.url.pathname };
+    if (this.#closeSignal.aborted) return new AuthSecClosedError(facts);
+    if (request.signal?.aborted) return new AuthSecAbortedError(undefined, facts);
+    const name = (error as { name?: unknown })?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new AuthSecTimeoutError(
+        `${request.method} ${request.url.pathname} did not finish in time (${policy.timeoutMs ?? policy.totalTimeoutMs} ms).`,
+        policy.timeoutMs ?? policy.totalTimeoutMs ?? 0,
+        { ...facts, hint: 'Check the API, or pass a larger timeoutMs.' },
+      );
+    }
+    const mapped = networkError(error, request.url.origin, request.url.pathname);
+    return new AuthSecNetworkError(
+      mapped.message.replace('Could not reach AuthSec', 'Could not reach the API'),
+      {
+        ...facts,
+        hint: 'Check the URL and that this machine can reach the API.',
+      },
+    );
+  }
+}
+
+function backoff(attempt: number): number {
+  // Full jitter: a random wait up to the exponential step, so retrying clients spread out.
+  return Math.random() * Math.min(BACKOFF_LIMIT_MS, BACKOFF_BASE_MS * 2 ** attempt);
+}
+
+/** Frees a response we will not read. Not awaited: cancelling a tee'd body can wait forever. */
+async function discard(response: Response): Promise<void> {
+  response.body?.cancel().catch(() => undefined);
+}

@@ -1,0 +1,260 @@
+// The verifier's options: their public type, and their resolution (option, env, default).
+
+import { readEnv } from './env.js';
+import { AuthSecConfigError } from './errors.js';
+import { jwksProblem, type RemoteContext } from './jwks-cache.js';
+import { isLoopbackHostname } from './loopback.js';
+
+/** Options for {@link verifyDelegationToken} and {@link createDelegationTokenVerifier}. */
+export interface VerifyDelegationTokenOptions {
+  /**
+   * The audience this API expects: the token's `aud` must contain it (or one of them). Required,
+   * no default: `authsec-api` belongs to AuthSec's own APIs.
+   */
+  audience: string | readonly string[];
+  /** The trusted AuthSec workspace(s), as UUIDs. Required. */
+  workspaceId: string | readonly string[];
+  /**
+   * The AuthSec server root for the key bundle and remote validation, e.g.
+   * `https://prod.api.authsec.ai`; https except on loopback. Not needed when `keys` is given
+   * (unless `checkRevocation`). Env: `AUTHSEC_BASE_URL`.
+   */
+  baseUrl?: string;
+  /** A key set to use instead of fetching AuthSec's bundle: a JWKS `{ keys: [...] }`. */
+  keys?: { keys: readonly Record<string, unknown>[] };
+  /** Leeway for `exp` and `nbf`, in seconds. @default 30 */
+  clockToleranceSeconds?: number;
+  /** Permissions the token must all hold (exact string match). @default [] */
+  requiredPermissions?: readonly string[];
+  /** The SPIFFE ID (`sub`) must equal this string or match this RegExp. */
+  spiffeId?: string | RegExp;
+  /**
+   * Also ask AuthSec's remote validation (`POST /authsec/spiresvc/v1/jwt/validate`), its answer
+   * reused per token for `revocationCacheSeconds`: the only way to see a revocation before `exp`.
+   * @default false
+   */
+  checkRevocation?: boolean;
+  /**
+   * With `checkRevocation`, how long a remote validation answer (valid or not) is reused for the
+   * same token, in seconds. A revocation can go unseen for this long; `0` asks AuthSec on every
+   * verify, for a resource server that must see a revocation at once (one HTTP call per verify).
+   * @default 10
+   */
+  revocationCacheSeconds?: number;
+  /** The `fetch` to reach AuthSec with. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Time limit of each HTTP call to AuthSec, in milliseconds. @default 5000 */
+  timeoutMs?: number;
+  /** The clock, in epoch milliseconds. @default Date.now */
+  clock?: () => number;
+  /** Where environment variables are read from. @default process.env where it exists */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A UUID in any case: workspace ids. */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEFAULT_REVOCATION_CACHE_SECONDS = 10;
+/** The hint of every AuthSecConfigError the verifier throws. */
+export const CONFIG_HINT =
+  'Fix the options listed; see verifyDelegationToken in the @authsec/core README.';
+
+/** The options once resolved and checked: what the verifier works from. */
+export interface Settings {
+  readonly audiences: readonly string[];
+  readonly workspaces: ReadonlySet<string>;
+  readonly baseUrl: string | undefined;
+  readonly keys: object | undefined;
+  readonly toleranceSeconds: number;
+  readonly requiredPermissions: readonly string[];
+  readonly spiffeId: string | RegExp | undefined;
+  readonly checkRevocation: boolean;
+  /** How long a remote validation answer is reused, in milliseconds; 0 never reuses one. */
+  readonly revocationCacheMs: number;
+  readonly clock: () => number;
+  readonly remote: RemoteContext | undefined;
+}
+
+/** A non-null, non-array object. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  return list.every((v) => typeof v === 'string' && v.trim() !== '')
+    ? [...(list as string[])]
+    : undefined;
+}
+
+/** A copy of a list of non-empty permission strings, or `[]` with a problem naming `name`. */
+export function permissionList(value: unknown, name: string, problems: string[]): string[] {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')) {
+    return [...(value as string[])];
+  }
+  problems.push(`${name} must be a list of non-empty permission strings, e.g. ['read:records']`);
+  return [];
+}
+
+// The same rules as a client's baseUrl (config.ts), with the verifier's wording.
+function checkBaseUrl(raw: string, problems: string[]): string | undefined {
+  const fix = 'fix `baseUrl` or AUTHSEC_BASE_URL';
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    problems.push(
+      'baseUrl is not a URL: pass `baseUrl` or set AUTHSEC_BASE_URL to the AuthSec server root, e.g. https://prod.api.authsec.ai',
+    );
+    return undefined;
+  }
+  const before = problems.length;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.push(`baseUrl must use https (got ${url.protocol.replace(':', '')}): ${fix}`);
+  } else if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    problems.push(
+      `baseUrl must use https:// (plain http is allowed only for localhost, 127.0.0.0/8 and ::1): ${fix}`,
+    );
+  }
+  if (url.username || url.password)
+    problems.push(`baseUrl must not contain a user name or password: ${fix}`);
+  if (url.search || url.hash)
+    problems.push(`baseUrl must not have a query string or fragment: ${fix}`);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (/\/(authsec|uflow)(\/|$)/i.test(path)) {
+    problems.push(
+      `baseUrl must be the server root, not an AuthSec API path (it contains '${/\/uflow/i.test(path) ? '/uflow' : '/authsec'}'): the verifier appends /authsec/spiresvc/… itself; ${fix}`,
+    );
+  }
+  if (problems.length > before) return undefined;
+  return `${url.origin}${path.replace(/\/{2,}/g, '/')}`;
+}
+
+/** Resolves options (then env, then defaults) once, reporting every problem together. */
+export function resolveSettings(options: VerifyDelegationTokenOptions): Settings {
+  if (!isPlainObject(options)) {
+    throw new AuthSecConfigError(
+      ['options must be an object with at least `audience` and `workspaceId`'],
+      {
+        hint: CONFIG_HINT,
+      },
+    );
+  }
+  const problems: string[] = [];
+
+  const audiences = stringList(options.audience);
+  if (options.audience === undefined) {
+    problems.push(
+      "audience is missing: pass `audience`, the value this API expects in the token's aud (e.g. 'authsec-api' for AuthSec's own APIs)",
+    );
+  } else if (!audiences) {
+    problems.push('audience must be a non-empty string or a non-empty list of them');
+  }
+
+  const workspaces = new Set<string>();
+  if (options.workspaceId === undefined) {
+    problems.push(
+      'workspaceId is missing: pass `workspaceId`, the UUID of each AuthSec workspace whose tokens this API accepts',
+    );
+  } else {
+    // UUIDs hold no spaces and compare case-insensitively, so trimming and lower-casing lose nothing.
+    const list = stringList(options.workspaceId)?.map((w) => w.trim().toLowerCase()) ?? [];
+    if (list.length === 0 || !list.every((w) => UUID_RE.test(w))) {
+      problems.push(
+        'workspaceId must be a UUID (or a non-empty list of them) like 3b481361-2f3f-4074-90e1-4b9766a2d7f2',
+      );
+    }
+    for (const w of list) workspaces.add(w);
+  }
+
+  const keys = options.keys;
+  if (keys !== undefined) {
+    const problem = jwksProblem(keys);
+    if (problem) problems.push(`keys ${problem}`);
+  }
+  const checkRevocation = options.checkRevocation ?? false;
+  if (typeof checkRevocation !== 'boolean') problems.push('checkRevocation must be true or false');
+  const needsServer = keys === undefined || checkRevocation === true;
+
+  if (options.baseUrl !== undefined && typeof options.baseUrl !== 'string') {
+    problems.push('baseUrl must be a string: pass `baseUrl` or set AUTHSEC_BASE_URL');
+  }
+  // The env var only fills a need: a verifier given `keys` ignores a stray AUTHSEC_BASE_URL.
+  const baseUrlRaw =
+    nonEmpty(options.baseUrl) ??
+    (needsServer ? readEnv('AUTHSEC_BASE_URL', options.env) : undefined);
+  let baseUrl: string | undefined;
+  if (baseUrlRaw !== undefined) baseUrl = checkBaseUrl(baseUrlRaw, problems);
+  else if (needsServer) {
+    problems.push(
+      keys === undefined
+        ? 'baseUrl is missing: pass `baseUrl` or set AUTHSEC_BASE_URL (the AuthSec server root, e.g. https://prod.api.authsec.ai), or pass `keys`'
+        : 'baseUrl is missing: checkRevocation asks AuthSec, so pass `baseUrl` or set AUTHSEC_BASE_URL',
+    );
+  }
+
+  const toleranceSeconds = options.clockToleranceSeconds ?? 30;
+  if (
+    typeof toleranceSeconds !== 'number' ||
+    !Number.isFinite(toleranceSeconds) ||
+    toleranceSeconds < 0
+  ) {
+    problems.push('clockToleranceSeconds must be a number of seconds, 0 or more');
+  }
+  const requiredPermissions =
+    options.requiredPermissions === undefined
+      ? []
+      : permissionList(options.requiredPermissions, 'requiredPermissions', problems);
+  let spiffeId: string | RegExp | undefined;
+  if (options.spiffeId instanceof RegExp) {
+    // Without g/y, test() keeps no lastIndex between tokens.
+    spiffeId = new RegExp(options.spiffeId.source, options.spiffeId.flags.replace(/[gy]/g, ''));
+  } else if (options.spiffeId !== undefined) {
+    if (nonEmpty(options.spiffeId) === undefined)
+      problems.push('spiffeId must be a non-empty string or a RegExp');
+    else spiffeId = options.spiffeId;
+  }
+  const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
+  if (needsServer && typeof fetchImpl !== 'function') {
+    problems.push('No fetch implementation: pass `fetch` (this runtime has no global fetch)');
+  }
+  const timeoutMs = options.timeoutMs ?? 5000;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    problems.push('timeoutMs must be a positive number of milliseconds');
+  }
+  const revocationCacheSeconds = options.revocationCacheSeconds ?? DEFAULT_REVOCATION_CACHE_SECONDS;
+  if (
+    typeof revocationCacheSeconds !== 'number' ||
+    !Number.isFinite(revocationCacheSeconds) ||
+    revocationCacheSeconds < 0
+  ) {
+    problems.push(
+      'revocationCacheSeconds must be a number of seconds, 0 or more (0 asks AuthSec on every verify)',
+    );
+  }
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function')
+    problems.push('clock must be a function returning epoch milliseconds');
+
+  if (problems.length > 0) throw new AuthSecConfigError(problems, { hint: CONFIG_HINT });
+  return Object.freeze({
+    audiences: Object.freeze(audiences as string[]),
+    workspaces,
+    baseUrl,
+    keys,
+    toleranceSeconds,
+    requiredPermissions: Object.freeze(requiredPermissions),
+    spiffeId,
+    checkRevocation,
+    revocationCacheMs: revocationCacheSeconds * 1000,
+    clock,
+    remote:
+      baseUrl === undefined
+        ? undefined
+        : { baseUrl, fetch: fetchImpl as typeof fetch, timeoutMs, now: clock },
+  });
+}
