@@ -6,6 +6,7 @@ import { isLogLevel, type LogFormat, type Logger, type LogLevel } from './logger
 import { isLoopbackHostname } from './loopback.js';
 import type { MockTokenOptions } from './mock-source.js';
 import { parseOrigin } from './origins.js';
+import { checkServerUrl } from './server-url.js';
 
 /** Supplies the platform session credential newer AuthSec servers require on the pull. */
 export type SessionTokenProvider = (options: {
@@ -144,7 +145,17 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   // baseUrl
   const baseUrlRaw = nonEmpty(options.baseUrl) ?? readEnv('AUTHSEC_BASE_URL', env);
   let baseUrl: string | undefined;
-  if (baseUrlRaw !== undefined) baseUrl = checkBaseUrl(baseUrlRaw, problems);
+  if (baseUrlRaw !== undefined)
+    baseUrl = checkServerUrl(
+      baseUrlRaw,
+      {
+        option: 'baseUrl',
+        env: 'AUTHSEC_BASE_URL',
+        expected: 'the AuthSec server root, e.g. https://prod.api.authsec.ai',
+        rootOnly: true,
+      },
+      problems,
+    );
 
   // clientId, with its alias
   const clientId = resolveClientId(options, env, problems, warnings);
@@ -201,7 +212,17 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   // where authorized requests may go
   const downstreamRaw = nonEmpty(options.downstreamUrl) ?? readEnv('DOWNSTREAM_URL', env);
   const downstreamUrl =
-    downstreamRaw === undefined ? undefined : checkDownstreamUrl(downstreamRaw, problems);
+    downstreamRaw === undefined
+      ? undefined
+      : checkServerUrl(
+          downstreamRaw,
+          {
+            option: 'downstreamUrl',
+            env: 'DOWNSTREAM_URL',
+            expected: 'the protected API, e.g. https://api.internal.example',
+          },
+          problems,
+        );
   const allowedOrigins = resolveAllowedOrigins(options, env, downstreamUrl, problems);
 
   // numbers
@@ -314,45 +335,6 @@ function positive(
   return value;
 }
 
-function checkBaseUrl(raw: string, problems: string[]): string | undefined {
-  const trimmed = raw.trim();
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    problems.push(
-      'baseUrl is not a URL: pass `baseUrl` or set AUTHSEC_BASE_URL to the AuthSec server root, e.g. https://prod.api.authsec.ai',
-    );
-    return undefined;
-  }
-  const before = problems.length;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    problems.push(
-      `baseUrl must use https (got ${url.protocol.replace(':', '')}): set AUTHSEC_BASE_URL to https://…`,
-    );
-  } else if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
-    problems.push(
-      'baseUrl must use https:// (plain http is allowed only for localhost, 127.0.0.0/8 and ::1): fix `baseUrl` or AUTHSEC_BASE_URL',
-    );
-  }
-  if (url.username || url.password)
-    problems.push(
-      'baseUrl must not contain a user name or password: fix `baseUrl` or AUTHSEC_BASE_URL',
-    );
-  if (url.search || url.hash)
-    problems.push(
-      'baseUrl must not have a query string or fragment: fix `baseUrl` or AUTHSEC_BASE_URL',
-    );
-  const path = url.pathname.replace(/\/+$/, '');
-  if (/\/(authsec|uflow)(\/|$)/i.test(path)) {
-    problems.push(
-      `baseUrl must be the server root, not an AuthSec API path (it contains '${/\/uflow/i.test(path) ? '/uflow' : '/authsec'}'): the SDK appends /authsec/uflow/… itself. Use e.g. https://prod.api.authsec.ai`,
-    );
-  }
-  if (problems.length > before) return undefined;
-  return `${url.origin}${path.replace(/\/{2,}/g, '/')}`;
-}
-
 function resolveClientId(
   options: AuthSecClientOptions,
   env: AuthSecClientOptions['env'],
@@ -397,36 +379,6 @@ function resolveClientId(
     return { raw, value: undefined };
   }
   return { raw, value: trimmed };
-}
-
-function checkDownstreamUrl(raw: string, problems: string[]): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    problems.push(
-      'downstreamUrl is not a URL: pass `downstreamUrl` or set DOWNSTREAM_URL to the protected API, e.g. https://api.internal.example',
-    );
-    return undefined;
-  }
-  const before = problems.length;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    problems.push('downstreamUrl must use https: fix `downstreamUrl` or DOWNSTREAM_URL');
-  } else if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
-    problems.push(
-      'downstreamUrl must use https:// (plain http only for localhost, 127.0.0.0/8 and ::1): fix `downstreamUrl` or DOWNSTREAM_URL',
-    );
-  }
-  if (url.username || url.password)
-    problems.push(
-      'downstreamUrl must not contain a user name or password: fix `downstreamUrl` or DOWNSTREAM_URL',
-    );
-  if (url.search || url.hash)
-    problems.push(
-      'downstreamUrl must not have a query string or fragment: fix `downstreamUrl` or DOWNSTREAM_URL',
-    );
-  if (problems.length > before) return undefined;
-  return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/{2,}/g, '/')}`;
 }
 
 function resolveAllowedOrigins(

@@ -4,6 +4,7 @@ import { readEnv } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
 import { isLoopbackHostname } from './loopback.js';
+import { checkServerUrl } from './server-url.js';
 
 /** Options for {@link verifyDelegationToken} and {@link createDelegationTokenVerifier}. */
 export interface VerifyDelegationTokenOptions {
@@ -101,38 +102,6 @@ export function permissionList(value: unknown, name: string, problems: string[])
 }
 
 // The same rules as a client's baseUrl (config.ts), with the verifier's wording.
-function checkBaseUrl(raw: string, problems: string[]): string | undefined {
-  const fix = 'fix `baseUrl` or AUTHSEC_BASE_URL';
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    problems.push(
-      'baseUrl is not a URL: pass `baseUrl` or set AUTHSEC_BASE_URL to the AuthSec server root, e.g. https://prod.api.authsec.ai',
-    );
-    return undefined;
-  }
-  const before = problems.length;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    problems.push(`baseUrl must use https (got ${url.protocol.replace(':', '')}): ${fix}`);
-  } else if (url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
-    problems.push(
-      `baseUrl must use https:// (plain http is allowed only for localhost, 127.0.0.0/8 and ::1): ${fix}`,
-    );
-  }
-  if (url.username || url.password)
-    problems.push(`baseUrl must not contain a user name or password: ${fix}`);
-  if (url.search || url.hash)
-    problems.push(`baseUrl must not have a query string or fragment: ${fix}`);
-  const path = url.pathname.replace(/\/+$/, '');
-  if (/\/(authsec|uflow)(\/|$)/i.test(path)) {
-    problems.push(
-      `baseUrl must be the server root, not an AuthSec API path (it contains '${/\/uflow/i.test(path) ? '/uflow' : '/authsec'}'): the verifier appends /authsec/spiresvc/… itself; ${fix}`,
-    );
-  }
-  if (problems.length > before) return undefined;
-  return `${url.origin}${path.replace(/\/{2,}/g, '/')}`;
-}
 
 /** Resolves options (then env, then defaults) once, reporting every problem together. */
 export function resolveSettings(options: VerifyDelegationTokenOptions): Settings {
@@ -188,7 +157,17 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
     nonEmpty(options.baseUrl) ??
     (needsServer ? readEnv('AUTHSEC_BASE_URL', options.env) : undefined);
   let baseUrl: string | undefined;
-  if (baseUrlRaw !== undefined) baseUrl = checkBaseUrl(baseUrlRaw, problems);
+  if (baseUrlRaw !== undefined)
+    baseUrl = checkServerUrl(
+      baseUrlRaw,
+      {
+        option: 'baseUrl',
+        env: 'AUTHSEC_BASE_URL',
+        expected: 'the AuthSec server root, e.g. https://prod.api.authsec.ai',
+        rootOnly: true,
+      },
+      problems,
+    );
   else if (needsServer) {
     problems.push(
       keys === undefined
