@@ -3,7 +3,6 @@
 import { readEnv, readRawEnv } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { isLogLevel, type LogFormat, type Logger, type LogLevel } from './logger.js';
-import { isLoopbackHostname } from './loopback.js';
 import type { MockTokenOptions } from './mock-source.js';
 import { parseOrigin } from './origins.js';
 import { checkServerUrl } from './server-url.js';

@@ -3,7 +3,6 @@
 import { readEnv } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
-import { isLoopbackHostname } from './loopback.js';
 import { checkServerUrl } from './server-url.js';
 
 /** Options for {@link verifyDelegationToken} and {@link createDelegationTokenVerifier}. */
