@@ -13,6 +13,7 @@ import {
   readJson,
   sendExpectingSuccess,
 } from './request.js';
+import { requireTokenPermissions } from './scopes.js';
 import { TokenCache, type TokenSource } from './token-cache.js';
 import { type DelegationTokenInfo, toTokenInfo } from './token-info.js';
 import { Transport } from './transport.js';
@@ -178,6 +179,27 @@ export class AuthSecClient {
     const request = buildRequest(this.#transport, path, options);
     const response = await sendExpectingSuccess(this.#transport, request, options, this.#config);
     return { request, response };
+  }
+
+  /**
+   * The token's info, after checking it carries every one of `scopes`: a pre-check before a call,
+   * so a request the token cannot make is never sent.
+   * @param scopes - the permissions the next call needs (exact match)
+   * @param options - an optional `signal`
+   * @returns the token info
+   * @throws AuthSecPermissionError with `requiredScope` (the first missing one); the pull's errors
+   * @example
+   * ```ts
+   * await client.requirePermissions(['read:records']);
+   * ```
+   */
+  async requirePermissions(
+    scopes: readonly string[],
+    options: GetTokenOptions = {},
+  ): Promise<DelegationTokenInfo> {
+    const info = await this.getDelegationTokenInfo(options);
+    requireTokenPermissions(info, scopes);
+    return info;
   }
 
   /** Forgets the cached token: the next call pulls a fresh one. */

@@ -7,6 +7,7 @@ export type {
   SessionTokenProvider,
 } from './config.js';
 export { closeDefaultClient, getDelegationToken } from './default-client.js';
+export { isFatalAuthSecError } from './error-policy.js';
 export {
   AuthSecAbortedError,
   AuthSecClientNotFoundError,
@@ -38,6 +39,7 @@ export {
   MOCK_WORKSPACE_ID,
   type MockTokenOptions,
 } from './mock-source.js';
+export { expandPath, pathParameters } from './path-template.js';
 export { fingerprint, redact } from './redact.js';
 export type { AuthSecRequestJsonOptions, AuthSecRequestOptions, QueryValue } from './request.js';
 export type { DelegationTokenInfo } from './token-info.js';
