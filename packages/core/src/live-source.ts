@@ -1,7 +1,7 @@
 // Live mode's token source: the contract's pull, with timeouts, retries, Retry-After and a size cap.
 
 import ky, { isHTTPError, isTimeoutError, type KyInstance } from 'ky';
-import { raceAbort } from './abort.js';
+import { anySignal, raceAbort } from './abort.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
@@ -79,7 +79,7 @@ export class LiveTokenSource {
   async fetchToken(options: { signal?: AbortSignal } = {}): Promise<TokenFacts> {
     const { totalTimeoutMs } = this.#config;
     const budget = AbortSignal.timeout(totalTimeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
+    const signal = options.signal ? anySignal([options.signal, budget]) : budget;
     const deadline = Date.now() + totalTimeoutMs;
     let forceRefresh = false;
     for (;;) {

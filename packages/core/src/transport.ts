@@ -1,6 +1,6 @@
 // Sends authorized requests: the origin check, the bearer, manual redirects, the 401 re-pull, retries.
 
-import { raceAbort } from './abort.js';
+import { anySignal, raceAbort } from './abort.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
@@ -308,7 +308,7 @@ export class Transport {
     if (policy.timeoutMs !== undefined) signals.push(AbortSignal.timeout(policy.timeoutMs));
     if (deadline !== undefined)
       signals.push(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
-    return AbortSignal.any(signals);
+    return anySignal(signals);
   }
 
   async #wait(
@@ -323,7 +323,7 @@ export class Transport {
     }
     const signals = [this.#closeSignal];
     if (request.signal) signals.push(request.signal);
-    const signal = AbortSignal.any(signals);
+    const signal = anySignal(signals);
     try {
       await raceAbort(new Promise((resolve) => setTimeout(resolve, ms)), signal);
     } catch {
