@@ -17,8 +17,22 @@ let defaultClient: AuthSecClient | undefined;
  * ```
  */
 export async function getDelegationToken(options: GetTokenOptions = {}): Promise<string> {
+  return getDefaultClient().getDelegationToken(options);
+}
+
+/**
+ * The default client behind {@link getDelegationToken}, built from the environment on first use.
+ * Adapters use it when no client is passed, so a process has one token cache, not one per library.
+ * @returns the shared client
+ * @throws AuthSecConfigError when the environment is incomplete or invalid (the next call tries again)
+ * @example
+ * ```ts
+ * const records = await getDefaultClient().requestJson('/secure-vault/records');
+ * ```
+ */
+export function getDefaultClient(): AuthSecClient {
   defaultClient ??= new AuthSecClient();
-  return defaultClient.getDelegationToken(options);
+  return defaultClient;
 }
 
 /**

@@ -6,7 +6,7 @@ export type {
   AuthSecModeOption,
   SessionTokenProvider,
 } from './config.js';
-export { closeDefaultClient, getDelegationToken } from './default-client.js';
+export { closeDefaultClient, getDefaultClient, getDelegationToken } from './default-client.js';
 export { isFatalAuthSecError } from './error-policy.js';
 export {
   AuthSecAbortedError,
