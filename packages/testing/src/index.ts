@@ -1,4 +1,4 @@
-// @authsec/testing: a local AuthSec-compatible server and a recording downstream API for tests.
+// @authsec/testing: local AuthSec-compatible, recording downstream and OpenAI-compatible servers for tests.
 
 export {
   AuthSecTestServer,
@@ -21,6 +21,15 @@ export {
 export type { PullFault } from './faults.js';
 export type { RecordedRequest, RequestKind } from './http.js';
 export { isLoopbackHost } from './loopback.js';
+export {
+  type ChatCompletionRequest,
+  OpenAITestServer,
+  type OpenAITestServerOptions,
+  type ReplyScript,
+  type ScriptedReply,
+  type ScriptedToolCall,
+  startOpenAITestServer,
+} from './openai-server.js';
 export type { TimestampFormat } from './rfc3339.js';
 export {
   type ResolvedSwitches,
