@@ -1,0 +1,168 @@
+// Turning one API record into a LlamaIndex Document: text, metadata, a stable id and a stable hash.
+
+import type { DelegationTokenInfo } from '@authsec/core';
+import { Document } from '@llamaindex/core/schema';
+import { normalizeClearance } from './clearance.js';
+import {
+  CLEARANCE_KEY_METADATA_KEY,
+  CLEARANCE_METADATA_KEY,
+  INGESTION_AUTH,
+  SECURITY_METADATA_KEYS,
+  VOLATILE_METADATA_KEYS,
+} from './metadata-keys.js';
+
+/** A flat metadata value: what every vector store can keep and filter on. */
+export type MetadataValue = string | number | boolean | null;
+
+/** How records become Documents (resolved from `loadData()` options). */
+export interface RecordMapping {
+  readonly idField: string;
+  /** The record field holding the clearance; `undefined` checks `clearance`, then `clearance_required`. */
+  readonly clearanceField: string | undefined;
+  readonly defaultClearance: string | undefined;
+  readonly metadataFields: readonly string[];
+  readonly toText: ((record: unknown, index: number) => string) | undefined;
+  readonly toMetadata: ((record: unknown, index: number) => Record<string, unknown>) | undefined;
+}
+
+/** What one `loadData()` run stamps on each of its Documents. */
+export interface IngestionContext {
+  /** The endpoint as passed, without its query string. */
+  readonly sourceEndpoint: string;
+  readonly info: DelegationTokenInfo;
+  readonly ingestedAt: string;
+}
+
+const DEFAULT_CLEARANCE_FIELDS = ['clearance', CLEARANCE_METADATA_KEY] as const;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Flattens a value for metadata: primitives stay, anything else becomes JSON. */
+function flat(value: unknown): MetadataValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (value === undefined) return null;
+  return canonicalJson(value);
+}
+
+function textValue(value: unknown): string {
+  return typeof value === 'string' ? value : canonicalJson(value);
+}
+
+/** JSON with object keys sorted, so equal records give equal strings whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    isObject(inner)
+      ? Object.fromEntries(
+          Object.keys(inner)
+            .sort()
+            .map((k) => [k, inner[k]]),
+        )
+      : inner,
+  );
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function clearanceOf(record: Record<string, unknown>, mapping: RecordMapping): unknown {
+  const fields = mapping.clearanceField ? [mapping.clearanceField] : DEFAULT_CLEARANCE_FIELDS;
+  for (const field of fields) {
+    const value = record[field];
+    if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') {
+      return String(value).trim();
+    }
+  }
+  return mapping.defaultClearance;
+}
+
+function liftedFields(mapping: RecordMapping): Set<string> {
+  const fields = new Set<string>([mapping.idField, ...mapping.metadataFields]);
+  if (mapping.clearanceField) fields.add(mapping.clearanceField);
+  else for (const field of DEFAULT_CLEARANCE_FIELDS) fields.add(field);
+  return fields;
+}
+
+function defaultText(record: unknown, lifted: ReadonlySet<string>): string {
+  if (!isObject(record)) return textValue(record);
+  return Object.entries(record)
+    .filter(([key, value]) => !lifted.has(key) && value !== undefined)
+    .map(([key, value]) => `${key}: ${textValue(value)}`)
+    .join('\n');
+}
+
+/**
+ * Builds the Document for one record.
+ * @param record - one record of the API's answer
+ * @param index - its position in this run (stamped as `record_index`, never used for the id)
+ * @param mapping - how fields map to text and metadata
+ * @param context - the run's endpoint, token facts and time
+ * @returns a Document whose id comes from the record and whose hash ignores volatile metadata
+ */
+export async function recordToDocument(
+  record: unknown,
+  index: number,
+  mapping: RecordMapping,
+  context: IngestionContext,
+): Promise<Document> {
+  const fields = isObject(record) ? record : {};
+  const text = mapping.toText
+    ? mapping.toText(record, index)
+    : defaultText(record, liftedFields(mapping));
+  if (typeof text !== 'string') throw new TypeError('toText must return a string.');
+
+  const metadata: Record<string, MetadataValue> = {};
+  const rawId = fields[mapping.idField];
+  const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : undefined;
+  if (id !== undefined) metadata.record_id = id;
+  for (const field of mapping.metadataFields) {
+    if (field in fields) metadata[field] = flat(fields[field]);
+  }
+  for (const [key, value] of Object.entries(mapping.toMetadata?.(record, index) ?? {})) {
+    metadata[key] = flat(value);
+  }
+  // Security metadata last, so neither the record nor toMetadata can forge it.
+  for (const key of SECURITY_METADATA_KEYS) delete metadata[key];
+  const { info } = context;
+  metadata.source_endpoint = context.sourceEndpoint;
+  metadata.ingestion_auth = INGESTION_AUTH;
+  const clearance = clearanceOf(fields, mapping);
+  if (typeof clearance === 'string' && clearance !== '') {
+    metadata[CLEARANCE_METADATA_KEY] = clearance;
+    metadata[CLEARANCE_KEY_METADATA_KEY] = normalizeClearance(clearance);
+  }
+  metadata.record_index = index;
+  if (info.spiffeId !== undefined) metadata.spiffe_id = info.spiffeId;
+  if (info.jti !== undefined) metadata.token_jti = info.jti;
+  // One space-separated string (as an OAuth scope), because many vector stores refuse list values.
+  metadata.permissions = info.permissions.join(' ');
+  metadata.ingested_at = context.ingestedAt;
+  metadata.authsec_mode = info.mode;
+
+  const stable = Object.keys(metadata)
+    .filter((key) => !VOLATILE_METADATA_KEYS.has(key))
+    .sort()
+    .map((key) => [key, metadata[key]]);
+  const idPart = id ?? `sha256-${toHex(await sha256(canonicalJson(record))).slice(0, 32)}`;
+  const document = new Document({
+    id_: `${context.sourceEndpoint}#${idPart}`,
+    text,
+    metadata,
+    excludedEmbedMetadataKeys: [...SECURITY_METADATA_KEYS, 'record_id'],
+    excludedLlmMetadataKeys: [...SECURITY_METADATA_KEYS],
+  });
+  // LlamaIndex hashes all metadata; this hash leaves out what changes on every run.
+  document.hash = toBase64(await sha256(canonicalJson({ text, metadata: stable })));
+  return document;
+}
