@@ -1,0 +1,46 @@
+// @authsec/langchain: delegation-aware LangChain.js tools that call protected APIs with AuthSec tokens.
+
+export {
+  AuthSecAbortedError,
+  AuthSecClient,
+  AuthSecClientNotFoundError,
+  type AuthSecClientOptions,
+  AuthSecClosedError,
+  AuthSecConfigError,
+  AuthSecDelegationExpiredError,
+  AuthSecDelegationNotFoundError,
+  AuthSecError,
+  type AuthSecErrorCode,
+  type AuthSecErrorJSON,
+  AuthSecHttpError,
+  AuthSecNetworkError,
+  AuthSecOriginNotAllowedError,
+  AuthSecPermissionError,
+  AuthSecRateLimitedError,
+  type AuthSecRequestJsonOptions,
+  type AuthSecRequestOptions,
+  AuthSecResponseError,
+  AuthSecTimeoutError,
+  AuthSecTokenRejectedError,
+  AuthSecUnauthenticatedError,
+  closeDefaultClient,
+  type DelegationTokenInfo,
+  expandPath,
+  getDefaultClient,
+  getDelegationToken,
+  isAuthSecError,
+  isFatalAuthSecError,
+  type QueryValue,
+} from '@authsec/core';
+export {
+  type AuthSecToolFields,
+  type AuthSecToolFunction,
+  createAuthSecTool,
+} from './authsec-tool.js';
+export {
+  type AuthSecRequestToolMethod,
+  type AuthSecRequestToolOptions,
+  createAuthSecRequestTool,
+} from './request-tool.js';
+export type { AuthSecToolContext } from './tool-context.js';
+export type { ToolErrorResult } from './tool-result.js';
