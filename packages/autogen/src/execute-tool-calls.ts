@@ -1,0 +1,140 @@
+// executeToolCalls: answers an assistant's tool calls with one `tool` message each, in order.
+
+import { AuthSecError, isFatalAuthSecError } from '@authsec/core';
+import { type FunctionMap, MAPPED, type MappedFunction, parseArguments } from './function-map.js';
+import { FunctionCallError, toToolContent, toToolError } from './tool-result.js';
+import type { ToolCall, ToolMessage } from './wire.js';
+
+/** Options of {@link executeToolCalls}. */
+export interface ExecuteToolCallsOptions {
+  /** How many calls run at once. @default 4 */
+  concurrency?: number;
+  /** Cancels the calls (scope checks and requests). */
+  signal?: AbortSignal;
+  /** Longest content for plain (non-`defineFunction`) functions' results. @default 20000 */
+  maxResultChars?: number;
+}
+
+/**
+ * A function call failed in a way no model can fix (configuration, a rejected, revoked or expired
+ * delegation …), so the run must stop. It carries the fatal error's `code` (so
+ * `isFatalAuthSecError()` is true), the error itself as `cause`, and the partial results.
+ */
+export class AuthSecToolCallsError extends AuthSecError {
+  /** The `tool` messages of the calls that completed, in the order of `tool_calls`. */
+  readonly messages: readonly ToolMessage[];
+  /** The ids left without an answer: the failed call(s) and those not started after the failure. */
+  readonly unansweredToolCallIds: readonly string[];
+  /** Every fatal error, first one first (usually one). */
+  readonly errors: readonly AuthSecError[];
+
+  /**
+   * @param errors - the fatal errors, at least one
+   * @param messages - the completed calls' messages
+   * @param unansweredToolCallIds - ids without an answer
+   */
+  constructor(
+    errors: readonly AuthSecError[],
+    messages: readonly ToolMessage[],
+    unansweredToolCallIds: readonly string[],
+  ) {
+    const first = errors[0] as AuthSecError;
+    super(first.code, `A function call failed and the run must stop: ${first.message}`, {
+      cause: first,
+      ...(first.hint !== undefined && { hint: first.hint }),
+      ...(first.status !== undefined && { status: first.status }),
+      ...(first.method !== undefined && { method: first.method }),
+      ...(first.path !== undefined && { path: first.path }),
+    });
+    this.errors = Object.freeze([...errors]);
+    this.messages = Object.freeze([...messages]);
+    this.unansweredToolCallIds = Object.freeze([...unansweredToolCallIds]);
+  }
+}
+
+/**
+ * Runs an assistant message's `tool_calls` against a function map, at most `concurrency` at a
+ * time, and returns exactly one `tool` message per `tool_call_id`, in the order of `toolCalls`,
+ * even when calls fail: an unknown name, arguments that are not JSON or fail the schema, a missing
+ * scope, a 404 … each become the error's `toJSON()` for the model. A fatal failure lets the calls
+ * already running finish, starts no new ones, and then throws {@link AuthSecToolCallsError}.
+ * A repeated `tool_call_id` is answered once.
+ * @param toolCalls - `message.tool_calls` of an assistant message
+ * @param functionMap - a `functionMap` from {@link createFunctionMap}, or plain functions by name
+ * @param options - `concurrency`, `signal`, `maxResultChars`
+ * @returns the `tool` messages to append to the conversation
+ * @throws AuthSecToolCallsError after a fatal AuthSec error, with the partial results
+ * @throws RangeError for a `concurrency` below 1
+ * @example
+ * ```ts
+ * const message = completion.choices[0].message;
+ * messages.push(message, ...(await executeToolCalls(message.tool_calls ?? [], functionMap)));
+ * ```
+ */
+export async function executeToolCalls(
+  toolCalls: readonly ToolCall[],
+  functionMap: FunctionMap,
+  options: ExecuteToolCallsOptions = {},
+): Promise<ToolMessage[]> {
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError('concurrency must be an integer of at least 1.');
+  }
+  const maxChars = options.maxResultChars ?? 20_000;
+  const seen = new Set<string>();
+  const calls = toolCalls.filter((call) => !seen.has(call.id) && seen.add(call.id));
+  const contents: (string | undefined)[] = calls.map(() => undefined);
+  const fatal: AuthSecError[] = [];
+  let next = 0;
+
+  const worker = async () => {
+    while (fatal.length === 0 && next < calls.length) {
+      const index = next++;
+      const call = calls[index] as ToolCall;
+      try {
+        contents[index] = await runOne(call, functionMap, options.signal, maxChars);
+      } catch (error) {
+        if (isFatalAuthSecError(error)) fatal.push(error as AuthSecError);
+        else contents[index] = toToolContent(toToolError(error), maxChars);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, calls.length) }, worker));
+
+  const messages: ToolMessage[] = [];
+  const unanswered: string[] = [];
+  calls.forEach((call, index) => {
+    const content = contents[index];
+    if (content === undefined) unanswered.push(call.id);
+    else messages.push({ role: 'tool', tool_call_id: call.id, content });
+  });
+  if (fatal.length > 0) throw new AuthSecToolCallsError(fatal, messages, unanswered);
+  return messages;
+}
+
+async function runOne(
+  call: ToolCall,
+  functionMap: FunctionMap,
+  signal: AbortSignal | undefined,
+  maxChars: number,
+): Promise<string> {
+  const name = call.function?.name;
+  const fn =
+    typeof name === 'string' && Object.hasOwn(functionMap, name) ? functionMap[name] : undefined;
+  if (call.type !== 'function' || call.function === undefined || typeof fn !== 'function') {
+    const known = Object.keys(functionMap).join(', ');
+    throw new FunctionCallError(
+      'ERR_AUTOGEN_UNKNOWN_FUNCTION',
+      `There is no function named ${JSON.stringify(String(name))}.`,
+      { hint: `Call one of: ${known || '(none)'}.` },
+    );
+  }
+  const callOptions = { toolCallId: call.id, ...(signal !== undefined && { signal }) };
+  const args = call.function.arguments ?? '';
+  if ((fn as unknown as Record<symbol, unknown>)[MAPPED] === true) {
+    return (fn as MappedFunction)(args, callOptions);
+  }
+  // A plain function, as in the seed's function_map: parse for it and serialise what it returns.
+  const result = await fn(parseArguments(args), callOptions);
+  return toToolContent(result, maxChars);
+}

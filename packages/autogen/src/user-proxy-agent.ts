@@ -1,0 +1,211 @@
+// UserProxyAgent: runs the assistant's tool calls from a function map, as AutoGen's user proxy does.
+
+import type { AssistantAgent, AssistantMessage } from './assistant-agent.js';
+import { executeToolCalls } from './execute-tool-calls.js';
+import type { FunctionMap, FunctionMapResult } from './function-map.js';
+import type { ChatMessage, FunctionToolDefinition, ToolMessage } from './wire.js';
+
+/** When the user proxy asks a human, as in AutoGen. */
+export type HumanInputMode = 'NEVER' | 'ALWAYS' | 'TERMINATE';
+
+/** What {@link UserProxyAgentOptions.getHumanInput} is asked with. */
+export interface HumanInputRequest {
+  /** A line to show the human. */
+  prompt: string;
+  /** The assistant message being answered. */
+  message: AssistantMessage;
+  chatHistory: readonly ChatMessage[];
+}
+
+/** Options of {@link UserProxyAgent}. */
+export interface UserProxyAgentOptions {
+  /** `createFunctionMap()`'s result (its `tools` are offered to the assistant) or a plain map. */
+  functionMap?: FunctionMapResult | FunctionMap;
+  /**
+   * `NEVER`: answer tool calls automatically. `ALWAYS`: ask before each reply; empty input runs the
+   * calls, text declines them and is sent instead, `exit` ends. `TERMINATE`: ask only when the chat
+   * would end (an answer without tool calls, `TERMINATE`, or the limit); empty input ends it.
+   * @default 'NEVER' (AutoGen's Python default is ALWAYS, which needs a terminal)
+   */
+  humanInputMode?: HumanInputMode;
+  /** Asks the human; required unless `humanInputMode` is `NEVER`. */
+  getHumanInput?: (request: HumanInputRequest) => string | Promise<string>;
+  /** Automatic replies (rounds of tool calls) in a row before the chat stops. @default 10 */
+  maxConsecutiveAutoReply?: number;
+  /** Tool calls run at once. @default 4 */
+  concurrency?: number;
+}
+
+/** Options of {@link UserProxyAgent.initiateChat}. */
+export interface InitiateChatOptions {
+  /** The first message to the assistant. */
+  message: string;
+  signal?: AbortSignal;
+}
+
+/** Why a chat ended. */
+export type TerminationReason =
+  | 'no_tool_calls'
+  | 'terminate_message'
+  | 'max_consecutive_auto_reply'
+  | 'human_exit';
+
+/** The transcript of a chat. */
+export interface ChatResult {
+  /** Every message, the first user message first (no system message). */
+  chatHistory: ChatMessage[];
+  /** The last assistant text, without `TERMINATE`. */
+  summary: string;
+  terminationReason: TerminationReason;
+  /** What the human typed, in order. */
+  humanInputs: string[];
+}
+
+const TERMINATE = /\bTERMINATE\b/;
+
+/**
+ * A proxy for the user that answers an {@link AssistantAgent}'s tool calls from a function map,
+ * mirroring AutoGen's `UserProxyAgent`.
+ * @example
+ * ```ts
+ * const userProxy = new UserProxyAgent('user_proxy', { functionMap, humanInputMode: 'NEVER' });
+ * const { chatHistory, summary } = await userProxy.initiateChat(assistant, {
+ *   message: 'Get data for customer 42.',
+ * });
+ * ```
+ */
+export class UserProxyAgent {
+  /** The agent's name. */
+  readonly name: string;
+  readonly humanInputMode: HumanInputMode;
+  readonly maxConsecutiveAutoReply: number;
+  readonly #functionMap: FunctionMap;
+  readonly #tools: readonly FunctionToolDefinition[];
+  readonly #getHumanInput: UserProxyAgentOptions['getHumanInput'];
+  readonly #concurrency: number;
+
+  /**
+   * @param name - the agent's name
+   * @param options - `functionMap`, `humanInputMode`, `getHumanInput`, `maxConsecutiveAutoReply`, `concurrency`
+   * @throws TypeError for an unknown mode, a missing `getHumanInput`, or a negative limit
+   */
+  constructor(name: string, options: UserProxyAgentOptions = {}) {
+    this.name = name;
+    this.humanInputMode = options.humanInputMode ?? 'NEVER';
+    if (!['NEVER', 'ALWAYS', 'TERMINATE'].includes(this.humanInputMode)) {
+      throw new TypeError(`humanInputMode must be NEVER, ALWAYS or TERMINATE.`);
+    }
+    if (this.humanInputMode !== 'NEVER' && typeof options.getHumanInput !== 'function') {
+      throw new TypeError(`humanInputMode ${this.humanInputMode} needs a getHumanInput function.`);
+    }
+    this.maxConsecutiveAutoReply = options.maxConsecutiveAutoReply ?? 10;
+    if (!Number.isInteger(this.maxConsecutiveAutoReply) || this.maxConsecutiveAutoReply < 0) {
+      throw new TypeError('maxConsecutiveAutoReply must be an integer of at least 0.');
+    }
+    const map = options.functionMap ?? {};
+    const isResult = isFunctionMapResult(map);
+    this.#functionMap = isResult ? map.functionMap : map;
+    this.#tools = isResult ? map.tools : [];
+    this.#getHumanInput = options.getHumanInput;
+    this.#concurrency = options.concurrency ?? 4;
+  }
+
+  /**
+   * Sends `message` to the assistant and answers its tool calls until it replies without tool
+   * calls or says `TERMINATE`, the human ends it, or `maxConsecutiveAutoReply` is reached.
+   * @param assistant - the assistant to talk to
+   * @param options - the first `message`, `signal`
+   * @returns the transcript, the summary and why it ended
+   * @throws AuthSecToolCallsError when a function fails fatally (revoked delegation, config …);
+   *   the model client's errors
+   */
+  async initiateChat(assistant: AssistantAgent, options: InitiateChatOptions): Promise<ChatResult> {
+    const { signal } = options;
+    const chatHistory: ChatMessage[] = [
+      { role: 'user', content: options.message, name: this.name },
+    ];
+    const humanInputs: string[] = [];
+    let autoReplies = 0;
+    const end = (terminationReason: TerminationReason): ChatResult => ({
+      chatHistory,
+      summary: summarise(chatHistory),
+      terminationReason,
+      humanInputs,
+    });
+
+    for (;;) {
+      signal?.throwIfAborted();
+      const reply = await assistant.generateReply(chatHistory, {
+        tools: this.#tools,
+        ...(signal !== undefined && { signal }),
+      });
+      chatHistory.push(reply);
+      const calls = reply.tool_calls ?? [];
+      const says = TERMINATE.test(reply.content ?? '');
+      const finished = calls.length === 0 || says;
+      const limit = autoReplies >= this.maxConsecutiveAutoReply;
+      const reason: TerminationReason = says
+        ? 'terminate_message'
+        : finished
+          ? 'no_tool_calls'
+          : 'max_consecutive_auto_reply';
+
+      const ask =
+        this.humanInputMode === 'ALWAYS' ||
+        (this.humanInputMode === 'TERMINATE' && (finished || limit));
+      if (ask && this.#getHumanInput) {
+        const input = await this.#getHumanInput({
+          prompt: `Reply to ${assistant.name}: press enter to ${finished || limit ? 'end' : 'run the tool calls'}, type a message, or 'exit'.`,
+          message: reply,
+          chatHistory,
+        });
+        humanInputs.push(input);
+        if (input.trim() === 'exit') return end('human_exit');
+        if (input.trim() !== '') {
+          // Every tool call needs an answer before the next user message, so decline them.
+          if (!says) chatHistory.push(...calls.map((call) => declined(call.id)));
+          chatHistory.push({ role: 'user', content: input, name: this.name });
+          autoReplies = 0;
+          continue;
+        }
+        if (this.humanInputMode === 'TERMINATE') return end(reason);
+      }
+      if (finished || limit) return end(reason);
+      chatHistory.push(
+        ...(await executeToolCalls(calls, this.#functionMap, {
+          concurrency: this.#concurrency,
+          ...(signal !== undefined && { signal }),
+        })),
+      );
+      autoReplies += 1;
+    }
+  }
+}
+
+function isFunctionMapResult(value: FunctionMapResult | FunctionMap): value is FunctionMapResult {
+  const candidate = value as Partial<FunctionMapResult>;
+  return typeof candidate.functionMap === 'object' && Array.isArray(candidate.tools);
+}
+
+function declined(toolCallId: string): ToolMessage {
+  return {
+    role: 'tool',
+    tool_call_id: toolCallId,
+    content: JSON.stringify({
+      name: 'Declined',
+      code: 'ERR_AUTOGEN_DECLINED',
+      message: 'The user declined this call; read their message instead.',
+    }),
+  };
+}
+
+function summarise(history: readonly ChatMessage[]): string {
+  for (let index = history.length - 1; index >= 0; index -= 1) {
+    const message = history[index];
+    if (message?.role === 'assistant' && typeof message.content === 'string') {
+      const text = message.content.replace(TERMINATE, '').trim();
+      if (text !== '') return text;
+    }
+  }
+  return '';
+}
