@@ -56,6 +56,12 @@ export interface OpenAITestServerOptions {
   port?: number;
   /** Must be true to listen beyond loopback. */
   allowNonLoopbackHost?: boolean;
+  /**
+   * Refuse, with OpenAI's 400, what OpenAI refuses: tool calls left without a `tool` answer, a
+   * `tool` message answering nothing, a message `name` with spaces, a tool whose `parameters` is not
+   * an object schema (or, with `strict: true`, not closed). Default `true`.
+   */
+  validate?: boolean;
 }
 
 interface WireMessage {
@@ -84,8 +90,10 @@ function sendError(res: ServerResponse, status: number, message: string, type: s
 /**
  * A local server for `POST /v1/chat/completions` that answers with scripted assistant messages
  * (text and `tool_calls`, `arguments` as a JSON string) and records each request's messages and
- * tools. A request without `Authorization` gets 401, as OpenAI answers. `stream: true` is
- * answered as server-sent events.
+ * tools. A request without `Authorization` gets 401, as OpenAI answers, and (unless
+ * `validate: false`) a request OpenAI would refuse gets its 400: tool calls without an answer,
+ * a `tool` message answering nothing, a tool whose `parameters` is not an object schema.
+ * `stream: true` is answered as server-sent events.
  *
  * @example
  * ```ts
@@ -106,9 +114,11 @@ export class OpenAITestServer {
   #script: ReplyScript | undefined;
   #callCount = 0;
   #closed: Promise<void> | undefined;
+  readonly #validate: boolean;
 
   private constructor(server: Server, options: OpenAITestServerOptions) {
     this.#server = server;
+    this.#validate = options.validate !== false;
     const { address, port } = server.address() as AddressInfo;
     this.url = originOf(address, port);
     this.baseURL = `${this.url}/v1`;
@@ -237,6 +247,17 @@ export class OpenAITestServer {
     if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
       return sendError(res, 400, 'model and messages are required', 'invalid_request_error');
     }
+    const invalid = this.#validate ? findInvalid(body) : undefined;
+    if (invalid !== undefined) {
+      return sendJson(res, 400, {
+        error: {
+          message: invalid.message,
+          type: 'invalid_request_error',
+          param: invalid.param,
+          code: null,
+        },
+      });
+    }
     const request: ChatCompletionRequest = {
       model: body.model,
       messages: body.messages as Record<string, unknown>[],
@@ -325,6 +346,184 @@ export class OpenAITestServer {
     res.write(chunk({}, finishReason));
     res.end('data: [DONE]\n\n');
   }
+}
+
+interface Invalid {
+  message: string;
+  param: string;
+}
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+const MESSAGE_NAME = /^[^\s<|\\/>]+$/;
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// The checks OpenAI makes on a chat completions request that tool-calling code most often fails,
+// with the wording OpenAI answers them with.
+function findInvalid(body: Record<string, unknown>): Invalid | undefined {
+  const messages = body.messages as unknown[];
+  if (messages.length === 0) {
+    return {
+      message: "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+      param: 'messages',
+    };
+  }
+  let pending: { index: number; ids: Set<string> } | undefined;
+  for (const [index, message] of messages.entries()) {
+    const param = `messages[${index}]`;
+    if (!isObject(message) || typeof message.role !== 'string' || !ROLES.has(message.role)) {
+      return {
+        message: `Invalid value for '${param}.role': supported values are ${[...ROLES].join(', ')}.`,
+        param: `${param}.role`,
+      };
+    }
+    if (
+      message.name !== undefined &&
+      (typeof message.name !== 'string' || !MESSAGE_NAME.test(message.name))
+    ) {
+      return {
+        message: `${JSON.stringify(message.name)} does not match '^[^\\s<|\\\\/>]+$' - '${param}.name'`,
+        param: `${param}.name`,
+      };
+    }
+    if (message.role === 'tool') {
+      if (
+        pending === undefined ||
+        typeof message.tool_call_id !== 'string' ||
+        !pending.ids.delete(message.tool_call_id)
+      ) {
+        return {
+          message:
+            "Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls'.",
+          param: `${param}.role`,
+        };
+      }
+      if (typeof message.content !== 'string' && !Array.isArray(message.content)) {
+        return {
+          message: `Invalid type for '${param}.content': expected a string.`,
+          param: `${param}.content`,
+        };
+      }
+      continue;
+    }
+    if (pending !== undefined && pending.ids.size > 0) return unanswered(pending);
+    pending = undefined;
+    if (
+      message.role === 'assistant' &&
+      Array.isArray(message.tool_calls) &&
+      message.tool_calls.length > 0
+    ) {
+      const ids = new Set<string>();
+      for (const [i, call] of message.tool_calls.entries()) {
+        const fn = isObject(call) ? call.function : undefined;
+        if (
+          !isObject(call) ||
+          typeof call.id !== 'string' ||
+          call.type !== 'function' ||
+          !isObject(fn) ||
+          typeof fn.name !== 'string' ||
+          typeof fn.arguments !== 'string'
+        ) {
+          return {
+            message: `Invalid '${param}.tool_calls[${i}]': expected { id, type: 'function', function: { name, arguments: string } }.`,
+            param: `${param}.tool_calls[${i}]`,
+          };
+        }
+        ids.add(call.id);
+      }
+      pending = { index, ids };
+    }
+  }
+  if (pending !== undefined && pending.ids.size > 0) return unanswered(pending);
+  return body.tools === undefined ? undefined : findInvalidTools(body.tools);
+}
+
+function unanswered(pending: { index: number; ids: Set<string> }): Invalid {
+  return {
+    message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending.ids].join(', ')}`,
+    param: `messages.[${pending.index}].role`,
+  };
+}
+
+function findInvalidTools(tools: unknown): Invalid | undefined {
+  if (!Array.isArray(tools))
+    return { message: "Invalid type for 'tools': expected an array.", param: 'tools' };
+  const names = new Set<string>();
+  for (const [index, tool] of tools.entries()) {
+    const param = `tools[${index}]`;
+    if (!isObject(tool) || tool.type !== 'function' || !isObject(tool.function)) {
+      return {
+        message: `Invalid '${param}': expected { type: 'function', function: { name, parameters } }.`,
+        param,
+      };
+    }
+    const { name, parameters, strict } = tool.function;
+    if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) {
+      return {
+        message: `Invalid '${param}.function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
+        param: `${param}.function.name`,
+      };
+    }
+    if (names.has(name)) {
+      return {
+        message: `Invalid 'tools': duplicate function name '${name}'.`,
+        param: `${param}.function.name`,
+      };
+    }
+    names.add(name);
+    if (parameters === undefined) continue;
+    if (!isObject(parameters) || parameters.type !== 'object') {
+      const got = isObject(parameters) ? String(parameters.type ?? 'None') : typeof parameters;
+      return {
+        message: `Invalid schema for function '${name}': schema must be a JSON Schema of 'type: "object"', got 'type: "${got}"'.`,
+        param: `${param}.function.parameters`,
+      };
+    }
+    const problem = strict === true ? strictProblem(parameters, []) : undefined;
+    if (problem !== undefined) {
+      return {
+        message: `Invalid schema for function '${name}': ${problem}`,
+        param: `${param}.function.parameters`,
+      };
+    }
+  }
+  return undefined;
+}
+
+// Structured Outputs: every object closed, every property required, all the way down.
+function strictProblem(schema: unknown, path: string[]): string | undefined {
+  if (!isObject(schema)) return undefined;
+  const context = `In context=(${path.map((p) => `'${p}'`).join(', ')})`;
+  if (schema.type === 'object' || isObject(schema.properties)) {
+    if (schema.additionalProperties !== false) {
+      return `${context}, 'additionalProperties' is required to be supplied and to be false.`;
+    }
+    const properties = isObject(schema.properties) ? schema.properties : {};
+    const required = Array.isArray(schema.required) ? schema.required : [];
+    const missing = Object.keys(properties).filter((key) => !required.includes(key));
+    if (missing.length > 0) {
+      return `${context}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing[0]}'.`;
+    }
+    for (const [key, value] of Object.entries(properties)) {
+      const problem = strictProblem(value, [...path, 'properties', key]);
+      if (problem !== undefined) return problem;
+    }
+  }
+  const children: [string[], unknown][] = [];
+  if (isObject(schema.items)) children.push([['items'], schema.items]);
+  if (Array.isArray(schema.anyOf)) {
+    for (const [i, v] of schema.anyOf.entries()) children.push([['anyOf', String(i)], v]);
+  }
+  if (isObject(schema.$defs)) {
+    for (const [k, v] of Object.entries(schema.$defs)) children.push([['$defs', k], v]);
+  }
+  for (const [keys, child] of children) {
+    const problem = strictProblem(child, [...path, ...keys]);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ function complete(server: OpenAITestServer, body: unknown, init: RequestInit = {
 }
 
 const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+const hi = [{ role: 'user', content: 'hi' }];
 
 describe('OpenAITestServer', () => {
   let server: OpenAITestServer;
@@ -44,7 +45,7 @@ describe('OpenAITestServer', () => {
     });
     expect(calls[0].id).toMatch(/^call_\d+$/);
     expect(calls[1]).toMatchObject({ id: 'c9', function: { arguments: '{bad' } });
-    const second = await (await complete(server, { model: 'm', messages: [] })).json();
+    const second = await (await complete(server, { model: 'm', messages: hi })).json();
     expect(second.choices[0]).toMatchObject({
       finish_reason: 'stop',
       message: { role: 'assistant', content: 'Done.' },
@@ -68,7 +69,7 @@ describe('OpenAITestServer', () => {
 
   it('computes replies with a function of the request', async () => {
     server.setReplies((request) => ({ content: `seen ${request.messages.length}` }));
-    const body = await (await complete(server, { model: 'm', messages: [{}, {}] })).json();
+    const body = await (await complete(server, { model: 'm', messages: [...hi, ...hi] })).json();
     expect(body.choices[0].message.content).toBe('seen 2');
   });
 
@@ -76,7 +77,7 @@ describe('OpenAITestServer', () => {
     server.clearRequests();
     const res = await fetch(`${server.baseURL}/chat/completions`, {
       method: 'POST',
-      body: JSON.stringify({ model: 'm', messages: [] }),
+      body: JSON.stringify({ model: 'm', messages: hi }),
     });
     expect(res.status).toBe(401);
     expect((await res.json()).error.message).toMatch(/API key/);
@@ -85,16 +86,16 @@ describe('OpenAITestServer', () => {
 
   it('answers 500 when the script has run out, and scripted statuses as OpenAI errors', async () => {
     server.setReplies([{ status: 429, errorMessage: 'slow down' }]);
-    const limited = await complete(server, { model: 'm', messages: [] });
+    const limited = await complete(server, { model: 'm', messages: hi });
     expect(limited.status).toBe(429);
     expect((await limited.json()).error.message).toBe('slow down');
-    const empty = await complete(server, { model: 'm', messages: [] });
+    const empty = await complete(server, { model: 'm', messages: hi });
     expect(empty.status).toBe(500);
     expect((await empty.json()).error.message).toMatch(/no scripted reply left/);
   });
 
   it('answers 400 for a body without model or messages and 404 for other paths', async () => {
-    expect((await complete(server, { messages: [] })).status).toBe(400);
+    expect((await complete(server, { messages: hi })).status).toBe(400);
     expect((await complete(server, 'not an object')).status).toBe(400);
     const other = await fetch(`${server.baseURL}/embeddings`, {
       method: 'POST',
@@ -106,7 +107,7 @@ describe('OpenAITestServer', () => {
 
   it('streams a reply as server-sent events ending with [DONE]', async () => {
     server.setReplies([{ toolCalls: [{ id: 'c1', name: 'lookup', arguments: { id: 7 } }] }]);
-    const res = await complete(server, { model: 'm', messages: [], stream: true });
+    const res = await complete(server, { model: 'm', messages: hi, stream: true });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const events = (await res.text())
       .trim()
@@ -121,6 +122,88 @@ describe('OpenAITestServer', () => {
       function: { arguments: '{"id":7}' },
     });
     expect(JSON.parse(events[1] ?? '').choices[0].finish_reason).toBe('tool_calls');
+  });
+
+  it('answers what OpenAI refuses with its 400, without using a reply', async () => {
+    server.setReplies([{ content: 'never sent' }]);
+    const call = { id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{}' } };
+    const asked = { role: 'assistant', content: null, tool_calls: [call] };
+    const answer = { role: 'tool', tool_call_id: 'c1', content: '{}' };
+    const refused = async (body: Record<string, unknown>) => {
+      const res = await complete(server, { model: 'm', ...body });
+      expect(res.status).toBe(400);
+      const { error } = await res.json();
+      expect(error.type).toBe('invalid_request_error');
+      return `${error.param} ${error.message}`;
+    };
+    expect(await refused({ messages: [] })).toMatch(/^messages .*empty array/);
+    expect(await refused({ messages: [...hi, asked, ...hi] })).toBe(
+      "messages.[1].role An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: c1",
+    );
+    expect(await refused({ messages: [...hi, asked] })).toMatch(/did not have response .*: c1$/);
+    expect(await refused({ messages: [...hi, answer] })).toMatch(
+      /^messages\[1\]\.role .*role 'tool' must be a response to a preceding message with 'tool_calls'/,
+    );
+    expect(await refused({ messages: [...hi, asked, answer, answer] })).toMatch(/role 'tool'/);
+    expect(
+      await refused({ messages: [{ role: 'user', content: 'x', name: 'user proxy' }] }),
+    ).toMatch(/^messages\[0\]\.name "user proxy" does not match/);
+    expect(await refused({ messages: [{ role: 'robot', content: 'x' }] })).toMatch(/role/);
+    const tool = (fn: Record<string, unknown>) => ({
+      messages: hi,
+      tools: [{ type: 'function', function: fn }],
+    });
+    expect(await refused(tool({ name: 'has space' }))).toMatch(/^tools\[0\]\.function\.name /);
+    expect(await refused(tool({ name: 'x', parameters: { type: 'string' } }))).toBe(
+      `tools[0].function.parameters Invalid schema for function 'x': schema must be a JSON Schema of 'type: "object"', got 'type: "string"'.`,
+    );
+    const open = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] };
+    expect(await refused(tool({ name: 'x', strict: true, parameters: open }))).toMatch(
+      /In context=\(\), 'additionalProperties' is required to be supplied and to be false/,
+    );
+    const optional = { ...open, required: [], additionalProperties: false };
+    expect(await refused(tool({ name: 'x', strict: true, parameters: optional }))).toMatch(
+      /including every key in properties. Missing 'a'/,
+    );
+    const nested = {
+      type: 'object',
+      properties: { list: { type: 'array', items: { type: 'object', properties: {} } } },
+      required: ['list'],
+      additionalProperties: false,
+    };
+    expect(await refused(tool({ name: 'x', strict: true, parameters: nested }))).toMatch(
+      /In context=\('properties', 'list', 'items'\), 'additionalProperties'/,
+    );
+    expect(server.pendingReplies).toBe(1);
+
+    const ok = await complete(server, {
+      model: 'm',
+      messages: [...hi, asked, answer],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'x',
+            strict: true,
+            parameters: { ...open, additionalProperties: false },
+          },
+        },
+      ],
+    });
+    expect(ok.status).toBe(200);
+    expect(server.pendingReplies).toBe(0);
+  });
+
+  it('accepts anything shaped like a request with validate: false', async () => {
+    await using loose = await OpenAITestServer.start({
+      validate: false,
+      replies: [{ content: 'ok' }],
+    });
+    const res = await complete(loose, {
+      model: 'm',
+      messages: [{ role: 'tool', tool_call_id: 'nothing', content: 'x' }],
+    });
+    expect(res.status).toBe(200);
   });
 
   it('refuses to listen beyond loopback unless allowed, and inspects without contents', async () => {
