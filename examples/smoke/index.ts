@@ -95,6 +95,9 @@ async function run(): Promise<number> {
         baseUrl: server.url,
         clientId: agent.clientId,
         logLevel: 'info',
+        // The offline check reads nothing from the environment (a stray DOWNSTREAM_URL or
+        // AUTHSEC_LOG_LEVEL in the shell must not change it).
+        env: {},
       });
       source = `pulled from the local test server at ${server.url}`;
     }
@@ -115,6 +118,12 @@ async function run(): Promise<number> {
     const pulls = server === undefined ? '' : ' (the server saw 1 pull)';
     console.log(`\n✓ Second getDelegationToken() call served from the cache: same token${pulls}`);
     console.log('✓ Smoke test passed');
+    if (info.mode === 'mock') {
+      console.log(
+        '  (MOCK mode: no AuthSec server was asked, and no real API accepts this token. To check a ' +
+          'real server, set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID without AUTHSEC_MODE=mock.)',
+      );
+    }
     return 0;
   } catch (error) {
     if (isAuthSecError(error)) {
