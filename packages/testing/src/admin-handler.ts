@@ -75,7 +75,7 @@ export async function handleAdmin(
   } catch (error) {
     if (error instanceof StateError) {
       return sendJson(res, error.status, {
-        error: error.message,
+        error: error.error,
         ...(error.details && { details: error.details }),
       });
     }

@@ -103,6 +103,7 @@ export class AuthSecTestServer {
   readonly #state: AuthSecState;
   readonly #faults = new FaultQueue();
   readonly #requests: RecordedRequest[] = [];
+  readonly #waiters = new Set<RequestWaiter>();
   readonly #now: () => number;
   #closed: Promise<void> | undefined;
 
@@ -313,8 +314,65 @@ export class AuthSecTestServer {
     this.#requests.length = 0;
   }
 
+  /**
+   * Waits until at least `count` requests (of one kind, if given) have arrived, counting those
+   * recorded already. A request is recorded when it arrives, before it is answered, so this also
+   * tells when a hung or delayed pull has reached the server.
+   * @param count - how many requests to wait for
+   * @param options - `kind` to count only one endpoint; `timeoutMs` (default 5000)
+   * @returns the matching requests recorded so far, oldest first
+   * @throws Error when they have not all arrived within `timeoutMs`, or the server closes first
+   * @example
+   * ```ts
+   * server.injectPullFault({ type: 'hang' });
+   * const pending = client.getDelegationToken({ signal: controller.signal });
+   * await server.waitForRequests(1, { kind: 'pull' });
+   * controller.abort();
+   * ```
+   */
+  waitForRequests(
+    count: number,
+    options: { kind?: RequestKind; timeoutMs?: number } = {},
+  ): Promise<readonly RecordedRequest[]> {
+    const { kind, timeoutMs = 5000 } = options;
+    if (!Number.isInteger(count) || count < 0) {
+      return Promise.reject(new RangeError(`count must be a whole number ≥ 0, got ${count}`));
+    }
+    const matching = () => this.#requests.filter((r) => kind === undefined || r.kind === kind);
+    if (matching().length >= count) return Promise.resolve(matching());
+    if (this.#closed) return Promise.reject(new Error('AuthSecTestServer is closed'));
+    return new Promise((resolve, reject) => {
+      const waiter: RequestWaiter = {
+        check: () => {
+          const found = matching();
+          if (found.length < count) return;
+          finish();
+          resolve(found);
+        },
+        fail: (reason: string) => {
+          finish();
+          reject(new Error(reason));
+        },
+      };
+      const timer = setTimeout(() => {
+        const seen = matching().length;
+        waiter.fail(
+          `waited ${timeoutMs} ms for ${count} ${kind ?? 'any'} request(s) but ${seen} arrived: ` +
+            'check that the client under test uses this server’s url',
+        );
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(waiter);
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
   /** Stops listening and cuts every open connection (hung ones included). Safe to call twice. */
   close(): Promise<void> {
+    for (const waiter of [...this.#waiters])
+      waiter.fail('AuthSecTestServer closed while waiting for requests');
     this.#closed ??= new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -341,7 +399,12 @@ export class AuthSecTestServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Keep the path exactly as sent: `//authsec/…` (a base URL with a trailing slash) must show as
+    // such, not be read as a protocol-relative URL.
+    const target = req.url ?? '/';
+    const url = URL.canParse(target)
+      ? new URL(target)
+      : new URL(`http://localhost${target.startsWith('/') ? target : `/${target}`}`);
     const method = req.method ?? 'GET';
     const admin = ADMIN_PATH_RE.exec(url.pathname);
     const kind: RequestKind =
@@ -358,6 +421,7 @@ export class AuthSecTestServer {
               : 'other';
     const record = recordOf(req, kind, url, new Date(this.#now()));
     this.#requests.push(record);
+    for (const waiter of [...this.#waiters]) waiter.check();
     res.on('finish', () => {
       record.status = res.statusCode;
     });
@@ -390,6 +454,11 @@ export class AuthSecTestServer {
         return sendJson(res, 404, { error: 'not found' });
     }
   }
+}
+
+interface RequestWaiter {
+  check(): void;
+  fail(reason: string): void;
 }
 
 function snapshot(row: Row): DelegationRecord {

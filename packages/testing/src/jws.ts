@@ -1,6 +1,6 @@
-// Signs compact JWS tokens by hand so tests can give a token any header (another alg, a kid, none).
+// Signs compact JWS tokens: RS256 with jose, anything else by hand so tests can name another alg or none.
 
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { CompactSign, exportJWK, generateKeyPair, type JWK, type JWSHeaderParameters } from 'jose';
 import { base64url } from './encoding.js';
 
 /** An RS256 key pair whose private half never leaves this module's objects. */
@@ -25,11 +25,18 @@ export class SigningKey {
   }
 
   /**
-   * Signs `payload` under `header` with RSASSA-PKCS1-v1_5 SHA-256, whatever `header.alg` says,
-   * except `alg: 'none'`, which yields an empty signature.
+   * Signs `payload` under `header`. An `RS256` header is signed with jose; any other `alg` is
+   * still signed with this RSA key (RSASSA-PKCS1-v1_5 SHA-256), so the header lies about the
+   * algorithm, and `alg: 'none'` yields an empty signature: the tokens a verifier must refuse.
    */
   async sign(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
-    const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
+    const claims = new TextEncoder().encode(JSON.stringify(payload));
+    if (header.alg === 'RS256') {
+      return new CompactSign(claims)
+        .setProtectedHeader(header as JWSHeaderParameters & { alg: 'RS256' })
+        .sign(this.#privateKey);
+    }
+    const input = `${base64url(JSON.stringify(header))}.${base64url(claims)}`;
     if (header.alg === 'none') return `${input}.`;
     const signature = await crypto.subtle.sign(
       'RSASSA-PKCS1-v1_5',

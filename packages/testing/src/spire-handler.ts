@@ -33,6 +33,21 @@ export async function handleValidate(ctx: HandlerContext): Promise<void> {
   if (typeof token !== 'string' || token === '') {
     return sendJson(ctx.res, 400, { error: 'token is required' });
   }
+  const audience = input.audience;
+  const audienceOk =
+    audience === undefined ||
+    (typeof audience === 'string' && audience !== '') ||
+    (Array.isArray(audience) &&
+      audience.length > 0 &&
+      audience.every((a) => typeof a === 'string' && a !== ''));
+  if (!audienceOk) {
+    return sendJson(ctx.res, 400, {
+      error: 'audience must be a non-empty string or array of strings',
+    });
+  }
+  if (input.workspace_id !== undefined && typeof input.workspace_id !== 'string') {
+    return sendJson(ctx.res, 400, { error: 'workspace_id must be a string' });
+  }
   const invalid = (error: string) => sendJson(ctx.res, 200, { valid: false, error });
 
   const payload = decodeSegment(token.split('.')[1]);
@@ -55,7 +70,7 @@ export async function handleValidate(ctx: HandlerContext): Promise<void> {
       algorithms: ['RS256'],
       requiredClaims: ['exp'],
       currentDate: new Date(ctx.now()),
-      ...(typeof input.audience === 'string' && { audience: input.audience }),
+      ...(audience !== undefined && { audience: audience as string | string[] }),
     });
     if (typeof claims.jti === 'string' && ctx.state.isRevoked(claims.jti))
       return invalid('token has been revoked');

@@ -36,13 +36,18 @@ interface Workspace {
 
 /** Thrown by the store for a request an admin could not make; the handlers map it to a status. */
 export class StateError extends Error {
+  /** What the HTTP answer's `error` field says (the message adds what to do). */
+  readonly error: string;
+
   constructor(
     readonly status: number,
-    message: string,
+    error: string,
     readonly details?: string,
+    hint?: string,
   ) {
-    super(message);
+    super(hint ? `${error}: ${hint}` : error);
     this.name = 'StateError';
+    this.error = error;
   }
 }
 
@@ -148,19 +153,37 @@ export class AuthSecState {
         404,
         'No trust delegation found for this agent',
         'Create a trust delegation for the agent before delegating a token',
+        'call createPolicy({ clientId, permissions }) first',
       );
     }
     const ttlSeconds = options.ttlSeconds ?? policy.maxDurationSeconds;
     if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
-      throw new StateError(400, 'ttl_seconds must be a positive integer');
+      throw new StateError(
+        400,
+        'ttl_seconds must be a positive integer',
+        undefined,
+        `got ${ttlSeconds}; use overrides.lifetimeSeconds for a token that is already expired`,
+      );
     }
     if (ttlSeconds > policy.maxDurationSeconds) {
       throw new StateError(
         400,
         `ttl_seconds exceeds the trust delegation's maximum duration (${policy.maxDurationSeconds}s)`,
+        undefined,
+        'raise maxDurationSeconds with createPolicy() (at most 24 h), or use overrides.lifetimeSeconds',
       );
     }
     const o = options.overrides ?? {};
+    for (const name of [
+      'lifetimeSeconds',
+      'issuedAtOffsetSeconds',
+      'expiresAtShiftSeconds',
+    ] as const) {
+      const value = o[name];
+      if (value !== undefined && !Number.isFinite(value)) {
+        throw new RangeError(`overrides.${name} must be a finite number of seconds, got ${value}`);
+      }
+    }
     const nowMs = this.#now();
     const offsetMs = (o.issuedAtOffsetSeconds ?? 0) * 1000;
     const lifetimeSeconds = o.lifetimeSeconds ?? ttlSeconds;
@@ -312,7 +335,14 @@ export class AuthSecState {
 
   #agentOrThrow(clientId: string): TestAgent {
     const agent = this.#agents.get(clientId);
-    if (!agent) throw new StateError(404, 'Client not found', `No AI agent client ${clientId}`);
+    if (!agent) {
+      throw new StateError(
+        404,
+        'Client not found',
+        `No AI agent client ${clientId}`,
+        `no agent ${clientId} on this server; register it with createAgent() first`,
+      );
+    }
     return agent;
   }
 }

@@ -74,6 +74,42 @@ describe('admin endpoints', () => {
     );
   });
 
+  it('re-delegation over HTTP replaces the token every later pull returns', async () => {
+    server = await AuthSecTestServer.start({ generation: 'session' });
+    const { agent, session, delegation } = await server.createDelegatedAgent();
+    const adminSession = await server.createSession({ admin: true, userId: 'bob' });
+    const before = await pull(server, agent.clientId, { authorization: `Bearer ${session.token}` });
+    expect(before.json.token === delegation.token).toBe(true);
+    const res = await admin(server, agent.clientId, 'delegate-token', adminSession.token, {
+      ttl_seconds: 600,
+    });
+    expect(res.status).toBe(201);
+    expect(res.json.workspace_id).toBe(server.workspaceId);
+    for (let i = 0; i < 2; i++) {
+      const after = await pull(server, agent.clientId, {
+        authorization: `Bearer ${session.token}`,
+      });
+      expect(after.json.token === res.json.token).toBe(true);
+      expect(after.json.ttl_seconds).toBe(600);
+    }
+    expect(res.json.token === delegation.token).toBe(false);
+    expect(server.requests.map((r) => r.kind)).toEqual(['pull', 'delegate', 'pull', 'pull']);
+  });
+
+  it('delegate-token answers 401 with the session errors for a revoked or forged session', async () => {
+    server = await AuthSecTestServer.start();
+    const agent = server.createAgent();
+    server.createPolicy({ clientId: agent.clientId, permissions: ['read:records'] });
+    const session = await server.createSession({ admin: true });
+    server.revokeSession(session.token);
+    const revoked = await admin(server, agent.clientId, 'delegate-token', session.token);
+    expect(revoked.status).toBe(401);
+    expect(revoked.json).toEqual({ error: 'session has been revoked' });
+    const forged = await admin(server, agent.clientId, 'revoke-token', `${session.token}x`);
+    expect(forged.json).toEqual({ error: 'Invalid or expired token' });
+    expect(forged.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
   it('an admin of another workspace cannot touch the agent', async () => {
     server = await AuthSecTestServer.start();
     const { agent } = await server.createDelegatedAgent();
@@ -118,5 +154,44 @@ describe('admin endpoints', () => {
         /maximum duration/,
       );
     });
+  });
+
+  it.each([0, -60, 1.5, Number.NaN])('refuses a policy maximum duration of %s', async (max) => {
+    server = await AuthSecTestServer.start();
+    const agent = server.createAgent();
+    expect(() =>
+      server.createPolicy({ clientId: agent.clientId, permissions: [], maxDurationSeconds: max }),
+    ).toThrow(RangeError);
+  });
+
+  it('says what to do when a programmatic delegation cannot be made', async () => {
+    server = await AuthSecTestServer.start();
+    const agent = server.createAgent();
+    await expect(server.delegate(agent.clientId)).rejects.toThrow(/call createPolicy\(/);
+    server.createPolicy({ clientId: agent.clientId, permissions: [] });
+    await expect(server.delegate(agent.clientId, { ttlSeconds: 7200 })).rejects.toThrow(
+      /raise maxDurationSeconds with createPolicy\(\)/,
+    );
+    await expect(server.delegate(agent.clientId, { ttlSeconds: 0 })).rejects.toThrow(
+      /positive integer.*lifetimeSeconds/,
+    );
+    await expect(
+      server.delegate(agent.clientId, { overrides: { lifetimeSeconds: Number.NaN } }),
+    ).rejects.toThrow(/overrides.lifetimeSeconds must be a finite number/);
+    expect(() =>
+      server.createPolicy({ clientId: '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11', permissions: [] }),
+    ).toThrow(/register it with createAgent\(\)/);
+  });
+
+  it('createDelegatedAgent gives the policy the default 1 h unless told otherwise', async () => {
+    server = await AuthSecTestServer.start();
+    const { policy, delegation } = await server.createDelegatedAgent();
+    expect(policy.maxDurationSeconds).toBe(3600);
+    expect(delegation.ttlSeconds).toBe(3600);
+    const { policy: longer } = await server.createDelegatedAgent({
+      ttlSeconds: 600,
+      maxDurationSeconds: 86_400,
+    });
+    expect(longer.maxDurationSeconds).toBe(86_400);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthSecTestServer } from '../src/index.js';
-import { pull } from './helpers.js';
+import { call, pull } from './helpers.js';
 
 let server: AuthSecTestServer;
 let clientId: string;
@@ -99,10 +99,18 @@ describe('pull faults', () => {
   it('hangs a pull until the client gives up', async () => {
     await setup();
     server.injectPullFault({ type: 'hang' });
-    await expect(
-      fetch(server.pullUrl(clientId), { signal: AbortSignal.timeout(200) }),
-    ).rejects.toThrow(/aborted|timeout/i);
+    const controller = new AbortController();
+    let settled = false;
+    const pending = fetch(server.pullUrl(clientId), { signal: controller.signal }).finally(() => {
+      settled = true;
+    });
+    await server.waitForRequests(1, { kind: 'pull' });
+    // The pull has arrived; a normal request made after it is answered while it still hangs.
+    expect((await call(server.bundleUrl())).status).toBe(200);
+    expect(settled).toBe(false);
     expect(server.pulls[0]?.status).toBe(0);
+    controller.abort();
+    await expect(pending).rejects.toThrow(/abort/i);
     expect((await pull(server, clientId)).status).toBe(200);
   });
 
@@ -113,9 +121,55 @@ describe('pull faults', () => {
       () => 'answered',
       () => 'cut',
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await server.waitForRequests(1, { kind: 'pull' });
     await server.close();
     expect(await pending).toBe('cut');
+    expect(server.pulls[0]?.status).toBe(0);
+  });
+
+  it('fails the next N pulls with 429 and Retry-After, then answers normally', async () => {
+    await setup();
+    server.injectPullFault({ type: 'status', status: 429, retryAfter: 7 }, { times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const res = await pull(server, clientId);
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('7');
+      expect(res.json).toEqual({ error: 'injected 429' });
+    }
+    const ok = await pull(server, clientId);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('retry-after')).toBeNull();
+    expect(server.pulls.map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+
+  it('answers faults in the order they were queued, each for its own count', async () => {
+    await setup();
+    server
+      .injectPullFault({ type: 'status', status: 502 }, { times: 2 })
+      .injectPullFault({ type: 'missing-token' })
+      .injectPullFault({ type: 'raw', status: 503, contentType: 'text/html', body: '<p>down</p>' });
+    const statuses: Array<[number, string]> = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await pull(server, clientId);
+      statuses.push([res.status, typeof res.json.token]);
+    }
+    expect(statuses).toEqual([
+      [502, 'undefined'],
+      [502, 'undefined'],
+      [200, 'undefined'],
+      [503, 'undefined'],
+      [200, 'string'],
+    ]);
+  });
+
+  it('faults a pull before the session check, as a proxy in front of the service does', async () => {
+    server = await AuthSecTestServer.start({ generation: 'session' });
+    clientId = (await server.createDelegatedAgent()).agent.clientId;
+    server.injectPullFault({ type: 'html', status: 503 });
+    const res = await pull(server, clientId);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect((await pull(server, clientId)).status).toBe(401);
   });
 
   it('drops the connection mid-body', async () => {

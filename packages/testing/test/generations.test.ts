@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthSecTestServer } from '../src/index.js';
-import { bearer, decodeJwt, manualClock, pull } from './helpers.js';
+import { bearer, call, decodeJwt, manualClock, pull } from './helpers.js';
 
 let server: AuthSecTestServer;
 afterEach(async () => {
@@ -87,6 +87,69 @@ describe('server generations', () => {
     expect(denied.json.error).toBe('No active delegation token found');
     expect((await pull(server, agent.clientId, bearer(foreignAdmin.token))).status).toBe(404);
     expect((await pull(server, agent.clientId)).status).toBe(401);
+  });
+
+  it('requireSession alone makes a legacy server ask for a session, keeping tenant_id', async () => {
+    server = await AuthSecTestServer.start({ generation: 'legacy', requireSession: true });
+    const { agent, session, env } = await server.createDelegatedAgent();
+    expect(server.switches).toMatchObject({ requireSession: true, ownerOnly: false });
+    const none = await pull(server, agent.clientId);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="authsec"/);
+    const ok = await pull(server, agent.clientId, bearer(session.token));
+    expect(ok.status).toBe(200);
+    expect(ok.json.tenant_id).toBe(server.workspaceId);
+    expect(env.AUTHSEC_SESSION_TOKEN).toBe(session.token);
+    const unknown = await pull(
+      server,
+      '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11',
+      bearer(session.token),
+    );
+    expect(unknown.json.error).toBe('Client not found');
+  });
+
+  it('ownerOnly alone implies a session and hides the token from other users', async () => {
+    server = await AuthSecTestServer.start({ generation: 'legacy', ownerOnly: true });
+    expect(server.switches.requireSession).toBe(true);
+    const { agent, session } = await server.createDelegatedAgent();
+    const stranger = await server.createSession();
+    expect((await pull(server, agent.clientId)).status).toBe(401);
+    expect((await pull(server, agent.clientId, bearer(stranger.token))).status).toBe(404);
+    expect((await pull(server, agent.clientId, bearer(session.token))).status).toBe(200);
+  });
+
+  it('a session server can be told not to require one', async () => {
+    server = await AuthSecTestServer.start({ generation: 'session', requireSession: false });
+    const { agent, env } = await server.createDelegatedAgent();
+    const res = await pull(server, agent.clientId);
+    expect(res.status).toBe(200);
+    expect(res.json.workspace_id).toBe(server.workspaceId);
+    expect(env).not.toHaveProperty('AUTHSEC_SESSION_TOKEN');
+  });
+
+  it('owner-only servers tell a stranger nothing about an expired token', async () => {
+    const clock = manualClock();
+    server = await AuthSecTestServer.start({ generation: 'owner-only', clock: clock.now });
+    const { agent, session } = await server.createDelegatedAgent({ ttlSeconds: 60 });
+    const stranger = await server.createSession();
+    clock.advance(61);
+    expect((await pull(server, agent.clientId, bearer(stranger.token))).status).toBe(404);
+    // the stranger's pull did not use up the one 410
+    expect((await pull(server, agent.clientId, bearer(session.token))).status).toBe(410);
+  });
+
+  it('the bundle and remote validation need no session on session servers', async () => {
+    server = await AuthSecTestServer.start({ generation: 'owner-only' });
+    const { delegation } = await server.createDelegatedAgent();
+    const bundle = await call(server.bundleUrl());
+    expect(bundle.status).toBe(200);
+    const validated = await call(`${server.url}/authsec/spiresvc/v1/jwt/validate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: delegation.token }),
+    });
+    expect(validated.status).toBe(200);
+    expect(validated.json.valid).toBe(true);
   });
 
   it('individual switches override the preset', async () => {

@@ -147,13 +147,65 @@ describe('GET /authsec/uflow/sdk/delegation-token', () => {
     clock.advance(61);
     const expired = await pull(server, agent.clientId);
     expect(expired.status).toBe(410);
+    expect(Object.keys(expired.json).sort()).toEqual(['details', 'error', 'expired_at']);
     expect(expired.json.error).toBe('Delegation token has expired');
-    expect(Date.parse(String(expired.json.expired_at))).toBe(delegation.expiresAtMs);
-    expect(String(expired.json.details)).toMatch(/re-delegate/);
+    expect(expired.json).not.toHaveProperty('token');
+    expect(Date.parse(String(expired.json.expired_at).replace(/(\.\d{3})\d+/, '$1'))).toBe(
+      delegation.expiresAtMs,
+    );
+    expect(String(expired.json.details)).toMatch(/^Admin must re-delegate/);
     const after = await pull(server, agent.clientId);
     expect(after.status).toBe(404);
     expect(after.json.error).toBe('No active delegation token found');
     expect(server.delegation(agent.clientId)?.status).toBe('expired');
+  });
+
+  it('answers 200 again with a new token once an admin re-delegates an expired row', async () => {
+    const clock = manualClock();
+    server = await AuthSecTestServer.start({ clock: clock.now });
+    const { agent, delegation } = await server.createDelegatedAgent({ ttlSeconds: 60 });
+    clock.advance(60);
+    expect((await pull(server, agent.clientId)).status).toBe(410);
+    expect((await pull(server, agent.clientId)).status).toBe(404);
+    const renewed = await server.delegate(agent.clientId);
+    const res = await pull(server, agent.clientId);
+    expect(res.status).toBe(200);
+    expect(res.json.token === renewed.token).toBe(true);
+    expect(res.json.token === delegation.token).toBe(false);
+  });
+
+  it.each([
+    [0, 'a zero lifetime'],
+    [-30, 'a negative lifetime'],
+  ])('answers 410 on the first pull of a token minted with %i s (%s)', async (lifetimeSeconds) => {
+    server = await AuthSecTestServer.start();
+    const { agent, delegation } = await server.createDelegatedAgent({
+      overrides: { lifetimeSeconds },
+    });
+    const { payload } = decodeJwt(delegation.token);
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(lifetimeSeconds);
+    expect((await pull(server, agent.clientId)).status).toBe(410);
+    expect((await pull(server, agent.clientId)).status).toBe(404);
+  });
+
+  it('answers 410 to only one of two concurrent pulls at expiry', async () => {
+    const clock = manualClock();
+    server = await AuthSecTestServer.start({ clock: clock.now });
+    const { agent } = await server.createDelegatedAgent({ ttlSeconds: 60 });
+    clock.advance(61);
+    const statuses = await Promise.all([
+      pull(server, agent.clientId),
+      pull(server, agent.clientId),
+    ]);
+    expect(statuses.map((r) => r.status).sort()).toEqual([404, 410]);
+  });
+
+  it('expectedPullBody() is exactly what a pull answers', async () => {
+    server = await AuthSecTestServer.start({ expiresAt: { fractionDigits: 9, offset: '+02:00' } });
+    const { agent } = await server.createDelegatedAgent({ permissions: ['read:metrics'] });
+    const res = await pull(server, agent.clientId);
+    expect(res.json).toEqual(server.expectedPullBody(agent.clientId));
+    expect(server.expectedPullBody(server.createAgent().clientId)).toBeUndefined();
   });
 
   it('keeps issued_at from the first delegation, so it can predate the token iat', async () => {

@@ -56,6 +56,62 @@ describe('AuthSecTestServer', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('records the path exactly as sent, so a doubled slash from a base URL shows', async () => {
+    server = await AuthSecTestServer.start();
+    const { agent } = await server.createDelegatedAgent();
+    const res = await call(
+      `${server.url}//authsec/uflow/sdk/delegation-token?client_id=${agent.clientId}`,
+    );
+    expect(res.status).toBe(404);
+    expect(server.requests[0]).toMatchObject({
+      kind: 'other',
+      path: '//authsec/uflow/sdk/delegation-token',
+      query: { client_id: agent.clientId },
+      status: 404,
+    });
+    expect(server.pulls).toHaveLength(0);
+  });
+
+  it('records header names in the order sent and no bearer for another scheme', async () => {
+    server = await AuthSecTestServer.start();
+    const { agent } = await server.createDelegatedAgent();
+    await call(server.pullUrl(agent.clientId), {
+      headers: { 'X-Client-ID': agent.clientId, Authorization: 'Basic dTpw', Accept: 'text/html' },
+    });
+    const [record] = server.requests;
+    expect(record?.bearer).toBe(false);
+    const names = record?.headerNames ?? [];
+    expect(names.every((name) => name === name.toLowerCase())).toBe(true);
+    expect(names.indexOf('x-client-id')).toBeLessThan(names.indexOf('authorization'));
+    expect(names.indexOf('authorization')).toBeLessThan(names.indexOf('accept'));
+    expect(JSON.stringify(record)).not.toContain('dTpw');
+  });
+
+  it('waitForRequests resolves at once when enough requests are recorded, else when they arrive', async () => {
+    server = await AuthSecTestServer.start();
+    const { agent } = await server.createDelegatedAgent();
+    await expect(server.waitForRequests(0)).resolves.toEqual([]);
+    const waiting = server.waitForRequests(2, { kind: 'pull' });
+    await call(server.bundleUrl());
+    await pull(server, agent.clientId);
+    await pull(server, agent.clientId);
+    const pulls = await waiting;
+    expect(pulls.map((r) => r.kind)).toEqual(['pull', 'pull']);
+    expect(await server.waitForRequests(3)).toHaveLength(3);
+  });
+
+  it('waitForRequests fails after timeoutMs saying how many arrived, and when the server closes', async () => {
+    server = await AuthSecTestServer.start();
+    await expect(server.waitForRequests(1, { kind: 'pull', timeoutMs: 20 })).rejects.toThrow(
+      /waited 20 ms for 1 pull request\(s\) but 0 arrived/,
+    );
+    const pending = server.waitForRequests(1);
+    await server.close();
+    await expect(pending).rejects.toThrow(/closed/);
+    await expect(server.waitForRequests(1)).rejects.toThrow(/closed/);
+    await expect(server.waitForRequests(-1)).rejects.toThrow(RangeError);
+  });
+
   it('prints no key, token or session in inspect and JSON output', async () => {
     server = await AuthSecTestServer.start();
     const { session, delegation } = await server.createDelegatedAgent();

@@ -1,4 +1,5 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createPublicKey, type JsonWebKey, verify } from 'node:crypto';
+import { createLocalJWKSet, decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthSecTestServer } from '../src/index.js';
 import { call, decodeJwt, manualClock, pull } from './helpers.js';
@@ -133,6 +134,31 @@ describe('delegation tokens', () => {
     expect(res.json.spiffe_id).toBe('spiffe://authsec.dev/ns/default/sa/ai-agent');
     expect(res.json).not.toHaveProperty('issued_at');
     expect(res.json.note).toBe('x');
+  });
+
+  it('stay signed by the bundle key with extra header fields, and lie only in the header for another alg', async () => {
+    server = await AuthSecTestServer.start();
+    const { delegation } = await server.createDelegatedAgent({
+      overrides: { header: { kid: 'surprise', cty: 'x' } },
+    });
+    const bundle = await bundleOf(server.workspaceId);
+    const key = await importJWK(bundle.keys[0] as JWK, 'RS256');
+    const { protectedHeader } = await jwtVerify(delegation.token, key, { algorithms: ['RS256'] });
+    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'JWT', kid: 'surprise', cty: 'x' });
+
+    const lying = await server.delegate(delegation.clientId, {
+      overrides: { header: { alg: 'HS256' } },
+    });
+    await expect(jwtVerify(lying.token, key)).rejects.toThrow();
+    const [h, p, sig] = lying.token.split('.');
+    const rsaKey = createPublicKey({ key: bundle.keys[0] as JsonWebKey, format: 'jwk' });
+    const signedByRsa = verify(
+      'RSA-SHA256',
+      Buffer.from(`${h}.${p}`),
+      rsaKey,
+      Buffer.from(sig ?? '', 'base64url'),
+    );
+    expect(signedByRsa).toBe(true);
   });
 
   it('can be the minimal documented body', async () => {

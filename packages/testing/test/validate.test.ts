@@ -42,6 +42,59 @@ describe('POST /authsec/spiresvc/v1/jwt/validate', () => {
     expect(revoked.json).toEqual({ valid: false, error: 'token has been revoked' });
   });
 
+  it('answers exactly the contract fields, times as RFC 3339 from the token', async () => {
+    const clock = manualClock();
+    server = await AuthSecTestServer.start({ clock: clock.now });
+    const { agent, delegation } = await server.createDelegatedAgent({ ttlSeconds: 600 });
+    const res = await validate({ token: delegation.token });
+    expect(Object.keys(res.json).sort()).toEqual(
+      [
+        'audience',
+        'claims',
+        'expires_at',
+        'issued_at',
+        'permissions',
+        'spiffe_id',
+        'sub',
+        'valid',
+        'workspace_id',
+      ].sort(),
+    );
+    const iatMs = Math.floor(clock.now() / 1000) * 1000;
+    expect(res.json.issued_at).toBe(new Date(iatMs).toISOString());
+    expect(res.json.expires_at).toBe(new Date(iatMs + 600_000).toISOString());
+    expect((res.json.claims as Record<string, unknown>).client_id).toBe(agent.clientId);
+  });
+
+  it('checks an audience given as a list: valid when any entry matches', async () => {
+    server = await AuthSecTestServer.start();
+    const { delegation } = await server.createDelegatedAgent({ audience: ['records-api'] });
+    expect(
+      (await validate({ token: delegation.token, audience: ['billing-api', 'records-api'] })).json
+        .valid,
+    ).toBe(true);
+    expect((await validate({ token: delegation.token, audience: ['billing-api'] })).json).toEqual({
+      valid: false,
+      error: 'jwt_claim_validation_failed',
+    });
+    for (const audience of [42, [], [''], '']) {
+      const res = await validate({ token: delegation.token, audience });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatch(/audience must be/);
+    }
+    expect((await validate({ token: delegation.token, workspace_id: 7 })).status).toBe(400);
+  });
+
+  it('keeps a token replaced by a re-delegation valid until it expires, unlike a revoked one', async () => {
+    server = await AuthSecTestServer.start();
+    const { agent, delegation: first } = await server.createDelegatedAgent();
+    const second = await server.delegate(agent.clientId);
+    expect((await validate({ token: first.token })).json.valid).toBe(true);
+    server.revoke(agent.clientId);
+    expect((await validate({ token: second.token })).json.valid).toBe(false);
+    expect((await validate({ token: first.token })).json.valid).toBe(true);
+  });
+
   it('rejects a wrong audience, another workspace, an expired token and a foreign signature', async () => {
     const clock = manualClock();
     server = await AuthSecTestServer.start({ clock: clock.now });
