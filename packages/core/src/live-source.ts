@@ -2,6 +2,7 @@
 
 import ky, { isHTTPError, isTimeoutError, type KyInstance } from 'ky';
 import { anySignal, raceAbort } from './abort.js';
+import { BACKOFF_LIMIT_MS, backoffCeiling, fullJitter } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
@@ -20,10 +21,6 @@ import { parseRetryAfter } from './retry-after.js';
 import { parseTokenResponse } from './token-response.js';
 import type { TokenFacts } from './types.js';
 import { VERSION } from './version.js';
-
-/** Base delay of the exponential backoff, and its cap, in milliseconds. */
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_LIMIT_MS = 5_000;
 
 /** Pulls the agent's delegation token from AuthSec. */
 export class LiveTokenSource {
@@ -196,6 +193,9 @@ export class LiveTokenSource {
     if (isAuthSecError(error)) return false;
     if (isHTTPError(error) && (error.response.status === 429 || error.response.status === 503)) {
       const waitMs = parseRetryAfter(error.response.headers.get('retry-after'), Date.now());
+      // No usable Retry-After: our own backoff, never ky's guess from vendor headers
+      // (X-RateLimit-Reset …), which can be a wait far beyond the budget.
+      if (waitMs === undefined) return true;
       if (waitMs !== undefined && Date.now() + waitMs > deadline) {
         // Waiting would blow the budget: fail now and say how long the server wants.
         if (error.response.status === 429) {
@@ -268,8 +268,8 @@ function retryShape(config: ResolvedConfig) {
     statusCodes: [408, 429, 500, 502, 503, 504],
     afterStatusCodes: [429, 503],
     retryOnTimeout: true,
-    delay: (attempt: number) => BACKOFF_BASE_MS * 2 ** (attempt - 1),
-    jitter: true,
+    delay: backoffCeiling,
+    jitter: (ceilingMs: number) => fullJitter(ceilingMs),
     backoffLimit: BACKOFF_LIMIT_MS,
   };
 }

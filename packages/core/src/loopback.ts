@@ -1,9 +1,12 @@
 // Which hosts count as loopback: the only ones that may be reached over plain http.
 
-/** True for `localhost` (and `*.localhost`), 127.0.0.0/8 and `[::1]`, as URL hostnames write them. */
+/**
+ * True for `localhost`, 127.0.0.0/8 and `[::1]`, as URL hostnames write them. Subdomains of
+ * `localhost` do not count: Node resolves them through DNS, which may answer with any address.
+ */
 export function isLoopbackHostname(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (host === '[::1]' || host === '::1') return true;
   const octets = host.split('.');
   return (

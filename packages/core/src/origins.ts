@@ -104,6 +104,14 @@ export function joinPath(base: URL, relative: string, method: string): URL {
   };
   if (/^[\\/]{2}/.test(relative) || relative.includes('\\'))
     refuse('it names another host or uses backslashes');
+  // The URL parser leaves %2F and %5C alone, but many servers decode them into separators, so
+  // `..%2F..%2Fadmin` would climb out there: refuse a `..` segment once those are decoded.
+  const pathPart = relative.split(/[?#]/)[0] ?? '';
+  const spelled = pathPart.replace(/%2f|%5c|%2e/gi, (code) =>
+    code.toLowerCase() === '%2e' ? '.' : '/',
+  );
+  if (/%2f|%5c/i.test(pathPart) && /(^|\/)\.\.(\/|$)/.test(spelled))
+    refuse("it hides '..' behind an encoded slash");
   const joined = new URL(`${basePath}/${relative.replace(/^\/+/, '')}`, base.origin);
   // The URL parser has resolved `.`, `..` and their %2e spellings; what is left must stay under the base.
   if (joined.origin !== base.origin) refuse('it leaves the downstreamUrl origin');
@@ -114,7 +122,7 @@ export function joinPath(base: URL, relative: string, method: string): URL {
   ) {
     refuse(`it climbs out of ${basePath} with '..'`);
   }
-  if (basePath === '' && /(^|\/)(\.|%2e){2}(\/|$)/i.test(relative.split(/[?#]/)[0] ?? '')) {
+  if (basePath === '' && /(^|\/)(\.|%2e){2}(\/|$)/i.test(pathPart)) {
     refuse("it climbs above the root with '..'");
   }
   return joined;

@@ -1,6 +1,7 @@
 // Sends authorized requests: the origin check, the bearer, manual redirects, the 401 re-pull, retries.
 
 import { anySignal, raceAbort } from './abort.js';
+import { backoffCeiling, fullJitter } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
@@ -23,8 +24,6 @@ import type { TokenFacts } from './types.js';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_LIMIT_MS = 5_000;
 
 /** One request, normalised: a URL already checked, headers, and a body that may or may not be resent. */
 export interface OutgoingRequest {
@@ -356,8 +355,8 @@ export class Transport {
 }
 
 function backoff(attempt: number): number {
-  // Full jitter: a random wait up to the exponential step, so retrying clients spread out.
-  return Math.random() * Math.min(BACKOFF_LIMIT_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  // `attempt` counts from 0, so the wait before the first retry is up to one base step.
+  return fullJitter(backoffCeiling(attempt + 1));
 }
 
 /** Frees a response we will not read. Not awaited: cancelling a tee'd body can wait forever. */

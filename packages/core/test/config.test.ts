@@ -83,6 +83,9 @@ describe('resolveConfig', () => {
     ['https://prod.api.authsec.ai/uflow/', /'\/uflow'/],
     ['http://prod.api.authsec.ai', /https:\/\/.*loopback|localhost/],
     ['http://10.0.0.5', /must use https/],
+    // DNS, not the loopback interface, answers for subdomains of localhost in Node
+    ['http://authsec.localhost:8080', /must use https/],
+    ['http://127.0.0.1.example.com', /must use https/],
     ['ftp://prod.api.authsec.ai', /must use https/],
     ['https://user:pw@prod.api.authsec.ai', /user name or password/],
     ['https://prod.api.authsec.ai?x=1', /query string/],

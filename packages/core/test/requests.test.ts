@@ -60,6 +60,13 @@ describe('client.fetch and client.request: where the token goes', () => {
     expect(w.api.requests[1]?.path).toBe('/api/docs');
   });
 
+  it("allows '..' that stays under the base path, and an encoded slash with no '..'", async () => {
+    const w = await world();
+    expect((await w.client.fetch('/records/../docs')).status).toBe(200);
+    await w.client.fetch('/files/a%2Fb');
+    expect(w.api.requests.map((r) => r.path)).toEqual(['/api/docs', '/api/files/a%2Fb']);
+  });
+
   it('returns the Response for every status from fetch()', async () => {
     const w = await world();
     const res = await w.client.fetch('/missing');
@@ -72,6 +79,10 @@ describe('client.fetch and client.request: where the token goes', () => {
     ['/docs/../../admin'],
     ['//evil.example/x'],
     ['\\\\evil.example\\x'],
+    // Servers that decode %2F and %5C into separators would climb out with these.
+    ['docs/..%2f..%2fadmin'],
+    ['..%5Cadmin'],
+    ['%2e%2e%2Fadmin'],
   ])('refuses %j, which leaves the base path, before anything is sent', async (path) => {
     const w = await world();
     const error = await rejection(w.client.fetch(path));
@@ -125,6 +136,10 @@ describe('client.fetch and client.request: where the token goes', () => {
     expect(
       () =>
         new AuthSecClient({ mode: 'mock', allowedOrigins: ['http://api.example.com'], env: {} }),
+    ).toThrow(/plain http, allowed only for localhost/);
+    expect(
+      () =>
+        new AuthSecClient({ mode: 'mock', allowedOrigins: ['http://api.localhost:8080'], env: {} }),
     ).toThrow(/plain http, allowed only for localhost/);
     const client = new AuthSecClient({
       mode: 'mock',
