@@ -32,12 +32,28 @@ export function requiredScopeOf(headers: Headers): string | undefined {
   return /scope="([^"]*)"/i.exec(challenge)?.[1];
 }
 
+// AuthSec's `error` strings are short phrases ("Invalid client_id format"). Anything else (a long
+// word, dots, quotes, `=`) could be a proxy echoing a credential or a URL, so it is not repeated.
+const QUOTABLE = /^[A-Za-z][A-Za-z0-9 _()',:/-]{0,119}$/;
+const LONG_WORD = /[^\s]{33,}/;
+
+/**
+ * The server's `error` text when it is safe to repeat in an error message, else undefined.
+ * @param text - the `error` field of an AuthSec JSON error body
+ * @returns the text, or undefined when it could carry data
+ */
+export function quotableServerText(text: string | undefined): string | undefined {
+  if (text === undefined || !QUOTABLE.test(text) || LONG_WORD.test(text)) return undefined;
+  return text;
+}
+
 /** The AuthSec error for a non-2xx pull answer. */
 export function errorForStatus(failure: PullFailure): AuthSecError {
   const { status, path } = failure;
   const facts = { status, method: 'GET', path };
   const body = parseErrorBody(failure.text);
-  const said = body.error ? ` "${body.error}"` : '';
+  const quoted = quotableServerText(body.error);
+  const said = quoted ? ` "${quoted}"` : '';
   switch (status) {
     case 400:
       return new AuthSecHttpError(`AuthSec rejected the pull with 400${said}.`, {

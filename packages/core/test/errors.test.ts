@@ -440,6 +440,29 @@ describe('errors from a live pull', () => {
     expectNoSecrets([s.token], s.log.text());
   });
 
+  it('never repeats an error text that could carry a credential or a URL from the answer', async () => {
+    s = await setup({ client: { maxRetries: 0 } });
+    const echoed = [
+      `upstream refused Bearer ${s.token}`,
+      'upstream said session=sess-0123456789abcdef',
+      'see https://gw.example/login?client_id=6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11',
+      `x${'A'.repeat(40)}`,
+    ];
+    for (const text of echoed) {
+      s.server.injectPullFault({ type: 'status', status: 500, body: { error: text } });
+      const error = await rejection(s.client.getDelegationToken());
+      expect(error).toBeInstanceOf(AuthSecHttpError);
+      expect(error.message).toBe('AuthSec answered the pull with 500 after the retries allowed.');
+      expectRequestFacts(error, 500, [
+        s.token,
+        s.clientId,
+        'sess-0123456789abcdef',
+        'A'.repeat(40),
+      ]);
+    }
+    expectNoSecrets([s.token, 'sess-0123456789abcdef'], s.log.text());
+  });
+
   it('a timeout carries method and path but no status, and no cause', async () => {
     s = await setup({ client: { timeoutMs: 150, maxRetries: 0 } });
     s.server.injectPullFault({ type: 'hang' });
