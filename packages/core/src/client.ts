@@ -4,7 +4,7 @@ import { type AuthSecClientOptions, type ResolvedConfig, resolveConfig } from '.
 import { AuthSecClosedError } from './errors.js';
 import { LiveTokenSource } from './live-source.js';
 import { createSdkLogger, defaultColor, type SdkLogger } from './logger.js';
-import { MockTokenSource } from './mock-source.js';
+import { MOCK_CLIENT_ID, MockTokenSource } from './mock-source.js';
 import { OriginPolicy } from './origins.js';
 import {
   type AuthSecRequestJsonOptions,
@@ -247,11 +247,11 @@ export class AuthSecClient {
   #announce(): void {
     const { mode, modeReason, baseUrl, clientId } = this.#config;
     if (mode === 'live') {
-      this.#log.log('info', 'Mode', 'client.mode', 'LIVE: delegation tokens come from AuthSec.', {
+      this.#log.log('info', 'Mode', 'client.mode', 'LIVE: delegation tokens come from AuthSec.');
+      this.#log.log('info', 'Init', 'client.init', 'AuthSec client initialised.', {
         baseUrl,
         clientId,
       });
-      this.#log.log('info', 'Init', 'client.init', 'AuthSec client initialised.');
       return;
     }
     if (modeReason === 'unconfigured') {
@@ -263,13 +263,22 @@ export class AuthSecClient {
           'To go live, set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass baseUrl and clientId). ' +
           'Set AUTHSEC_MODE=mock to run mock on purpose without this warning.',
       );
-      return;
+    } else {
+      this.#log.log(
+        'info',
+        'Mode',
+        'client.mode',
+        'MOCK (asked for): delegation tokens are local mock JWTs that no real API accepts.',
+      );
     }
     this.#log.log(
       'info',
-      'Mode',
-      'client.mode',
-      'MOCK (asked for): delegation tokens are local mock JWTs that no real API accepts.',
+      'Init',
+      'client.init',
+      'AuthSec client initialised (mock token source).',
+      {
+        clientId: clientId ?? MOCK_CLIENT_ID,
+      },
     );
   }
 }

@@ -225,6 +225,11 @@ export class TokenCache {
           permissions: facts.permissions,
         },
       );
+      // The seed's [Token] line: enough to tell tokens apart, never enough to use one.
+      log.log('info', 'Token', 'token.fingerprint', fingerprint(facts.token), {
+        jti: facts.jti,
+        spiffeId: facts.spiffeId,
+      });
     }
     return facts;
   }

@@ -80,20 +80,20 @@ function pretendTTY(): void {
 }
 
 describe('the transcript', () => {
-  it('a live pull at info logs [Mode] LIVE, [Init], [Delegation], [Success], in order', async () => {
+  it('a live pull at info logs [Mode] LIVE, [Init], [Delegation], [Success], [Token], in order', async () => {
     s = await setup({ client: { logLevel: 'info' } });
     await s.client.getDelegationToken();
-    expect(s.log.lines.map(tagOf)).toEqual(['Mode', 'Init', 'Delegation', 'Success']);
+    expect(s.log.lines.map(tagOf)).toEqual(['Mode', 'Init', 'Delegation', 'Success', 'Token']);
     expect(s.log.lines.every((line) => line.level === 'info')).toBe(true);
-    const [mode, init, delegation, success] = s.log.lines;
+    const [mode, init, delegation, success, token] = s.log.lines;
     expect(mode?.message).toBe('[AuthSec SDK] [Mode] LIVE: delegation tokens come from AuthSec.');
-    expect(mode?.fields).toEqual({
-      event: 'client.mode',
-      tag: 'Mode',
+    expect(init?.message).toBe('[AuthSec SDK] [Init] AuthSec client initialised.');
+    expect(init?.fields).toEqual({
+      event: 'client.init',
+      tag: 'Init',
       baseUrl: s.server.url,
       clientId: s.clientId,
     });
-    expect(init?.message).toBe('[AuthSec SDK] [Init] AuthSec client initialised.');
     expect(delegation?.message).toBe(
       '[AuthSec SDK] [Delegation] Requesting delegation token from AuthSec…',
     );
@@ -104,6 +104,25 @@ describe('the transcript', () => {
       jti,
       permissions: ['read:records'],
     });
+    expect(token?.message).toBe(
+      `[AuthSec SDK] [Token] ${s.token.slice(0, 12)}… (jti ${jti.slice(0, 8)})`,
+    );
+    expect(token?.fields).toMatchObject({ event: 'token.fingerprint', jti });
+    expectNoSecrets([s.token], s.log.text());
+  });
+
+  it('a mock client at info logs [Mode] MOCK, [Init], [Delegation], [Success], [Token]', async () => {
+    const log = captureLogger();
+    const client = new AuthSecClient({ mode: 'mock', logger: log, logLevel: 'info', env: {} });
+    const token = await client.getDelegationToken();
+    await client.close();
+    expect(log.lines.map(tagOf)).toEqual(['Mode', 'Init', 'Delegation', 'Success', 'Token']);
+    expect(log.lines[0]?.message).toMatch(/^\[AuthSec SDK\] \[Mode\] MOCK/);
+    expect(log.lines[3]?.message).toBe('[AuthSec SDK] [Success] MOCK delegation token acquired.');
+    expect(log.lines[4]?.message).toMatch(
+      /^\[AuthSec SDK\] \[Token\] eyJ[A-Za-z0-9_-]{0,9}… \(jti /,
+    );
+    expectNoSecrets([token], log.text());
   });
 
   it('[Success] shows a fingerprint of the token (≤ 12 characters of it, plus the jti), never the token or its signature', async () => {
@@ -123,27 +142,30 @@ describe('the transcript', () => {
     expectNoSecrets([s.token], s.log.text());
   });
 
-  it('the console transcript labels the [Mode] fields Base URL and Client ID', async () => {
+  it('the console transcript labels the [Init] fields Base URL and Client ID', async () => {
     setEnv('NO_COLOR', '1');
     s = await setup();
     const out = spyOnConsole();
     const client = clientFor({ logLevel: 'info' });
     await client.getDelegationToken();
     const lines = out.lines('info');
-    expect(lines).toHaveLength(4);
-    expect(lines[0]).toBe(
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe('[AuthSec SDK] [Mode] LIVE: delegation tokens come from AuthSec.');
+    expect(lines[1]).toBe(
       [
-        '[AuthSec SDK] [Mode] LIVE: delegation tokens come from AuthSec.',
+        '[AuthSec SDK] [Init] AuthSec client initialised.',
         `   |- Base URL  : ${s.server.url}`,
         `   |- Client ID : ${s.clientId}`,
       ].join('\n'),
     );
-    expect(lines[1]).toBe('[AuthSec SDK] [Init] AuthSec client initialised.');
     expect(lines[2]).toBe('[AuthSec SDK] [Delegation] Requesting delegation token from AuthSec…');
     expect(lines[3]).toMatch(
       /^\[AuthSec SDK\] \[Success\] LIVE delegation token acquired\.\n {3}\|- Token {7}: eyJ/,
     );
-    expect(out.lines()).toHaveLength(4);
+    expect(lines[4]).toMatch(
+      /^\[AuthSec SDK\] \[Token\] eyJ[A-Za-z0-9_-]{0,9}… \(jti [0-9a-f-]{8}\)\n {3}\|- JTI/,
+    );
+    expect(out.lines()).toHaveLength(5);
     expectNoSecrets([s.token], out.lines().join('\n'));
   });
 });
@@ -155,7 +177,7 @@ describe('logFormat json with the console', () => {
     const client = clientFor({ logLevel: 'info', logFormat: 'json' });
     await client.getDelegationToken();
     const lines = out.lines('info');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     const entries = lines.map((line) => {
       expect(line).not.toContain('\n');
       expect(line).not.toContain(ESC);
@@ -166,14 +188,16 @@ describe('logFormat json with the console', () => {
       'client.init',
       'token.pull',
       'token.acquired',
+      'token.fingerprint',
     ]);
     for (const entry of entries) {
       expect(entry).toMatchObject({ level: 'info', time: new Date(s.clock.now()).toISOString() });
       expect(typeof entry.message).toBe('string');
     }
-    expect(entries[0]).toMatchObject({ tag: 'Mode', baseUrl: s.server.url, clientId: s.clientId });
+    expect(entries[1]).toMatchObject({ tag: 'Init', baseUrl: s.server.url, clientId: s.clientId });
     expect(entries[3]?.token).toMatch(/^eyJ[A-Za-z0-9_-]{0,9}… \(jti [A-Za-z0-9._:-]{1,8}\)$/);
-    expect(out.lines()).toHaveLength(4);
+    expect(entries[4]).toMatchObject({ tag: 'Token', event: 'token.fingerprint' });
+    expect(out.lines()).toHaveLength(5);
     expectNoSecrets([s.token], lines.join('\n'));
   });
 
@@ -234,7 +258,7 @@ describe('levels', () => {
     s = await setup();
     const fromEnv = captureLogger();
     await clientFor({ logger: fromEnv, env: { AUTHSEC_LOG_LEVEL: ' INFO ' } }).getDelegationToken();
-    expect(fromEnv.lines.map(tagOf)).toEqual(['Mode', 'Init', 'Delegation', 'Success']);
+    expect(fromEnv.lines.map(tagOf)).toEqual(['Mode', 'Init', 'Delegation', 'Success', 'Token']);
     const overridden = captureLogger();
     await clientFor({
       logger: overridden,
@@ -358,7 +382,14 @@ describe('retries and cache hits', () => {
     s = await setup({ client: { logLevel: 'info' } });
     s.server.injectPullFault({ type: 'status', status: 500 });
     expect(await s.client.getDelegationToken()).toBe(s.token);
-    expect(s.log.lines.map(tagOf)).toEqual(['Mode', 'Init', 'Delegation', 'Retry', 'Success']);
+    expect(s.log.lines.map(tagOf)).toEqual([
+      'Mode',
+      'Init',
+      'Delegation',
+      'Retry',
+      'Success',
+      'Token',
+    ]);
     const retry = s.log.lines[3];
     expect(retry?.level).toBe('info');
     expect(retry?.message).toBe('[AuthSec SDK] [Retry] Retrying the delegation token pull.');
