@@ -2,6 +2,8 @@
 
 import { parseArgs } from 'node:util';
 import { AuthSecTestServer } from './authsec-server.js';
+import { isUuid } from './encoding.js';
+import { isLoopbackHost } from './loopback.js';
 import { SERVER_GENERATIONS, type ServerGeneration } from './settings.js';
 
 const HELP = `Usage: authsec-testing [options]
@@ -70,6 +72,21 @@ async function main(): Promise<number> {
     process.stderr.write('authsec-testing: --port must be 0–65535\n');
     return 2;
   }
+  for (const flag of ['client-id', 'workspace-id'] as const) {
+    const value = values[flag];
+    if (value !== undefined && !isUuid(value)) {
+      process.stderr.write(
+        `authsec-testing: --${flag} must be a UUID such as 6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11\n`,
+      );
+      return 2;
+    }
+  }
+  if (values.host !== undefined && !isLoopbackHost(values.host) && values['allow-non-loopback']) {
+    process.stderr.write(
+      `authsec-testing: WARNING: listening on ${values.host}: anyone who can reach it can pull ` +
+        'tokens and act as an admin. Use this only on a network you trust.\n',
+    );
+  }
 
   const server = await AuthSecTestServer.start({
     generation,
@@ -97,13 +114,17 @@ async function main(): Promise<number> {
     `# admin session for POST /authsec/uflow/admin/agents/${agent.clientId}/revoke-token:`,
     `#   Authorization: Bearer ${admin.token}`,
   ];
+  // Listen before printing: whoever reads the lines may signal at once.
+  const stopped = new Promise<void>((resolve) => {
+    // Keep the handlers for the whole shutdown: Ctrl-C under `pnpm start` signals this process
+    // twice (the terminal's process group, then pnpm forwarding it), and a second, unhandled
+    // signal would kill it mid-close.
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
+  });
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
   process.stdout.write('# stopped\n');
   return 0;

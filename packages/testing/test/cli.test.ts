@@ -1,9 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call } from './helpers.js';
+import { call, decodeJwt } from './helpers.js';
 
+const pkgDir = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 let child: ChildProcessWithoutNullStreams | undefined;
 
@@ -12,12 +14,23 @@ beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first`);
 });
 afterEach(() => {
-  child?.kill('SIGKILL');
+  if (child?.exitCode === null && child.signalCode === null) {
+    // Detached children lead a process group of their own (pnpm and its script).
+    if (child.spawnargs[0] === 'pnpm' && child.pid) process.kill(-child.pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+  }
   child = undefined;
 });
 
-function start(args: string[]): Promise<Record<string, string>> {
-  child = spawn(process.execPath, [cli, ...args]);
+function start(
+  args: string[],
+  how: { command?: string; detached?: boolean; cwd?: string } = {},
+): Promise<Record<string, string>> {
+  child = spawn(how.command ?? process.execPath, how.command ? args : [cli, ...args], {
+    ...(how.detached && { detached: true }),
+    ...(how.cwd && { cwd: how.cwd }),
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   const proc = child;
   return new Promise((resolve, reject) => {
     let out = '';
@@ -96,6 +109,116 @@ describe('authsec-testing command', () => {
     const unknown = await exitOf(spawn(process.execPath, [cli, '--nope']));
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/Usage: authsec-testing/);
+  });
+
+  it('takes the generation, ttl, audience and ids from flags', async () => {
+    const clientId = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
+    const workspaceId = '3b481361-2f3f-4074-90e1-4b9766a2d7f2';
+    const env = await start([
+      '--owner-only',
+      '--ttl',
+      '900',
+      '--audience',
+      'authsec-api, records-api',
+      '--permissions',
+      'read:metrics',
+      '--client-id',
+      clientId,
+      '--workspace-id',
+      workspaceId,
+    ]);
+    expect(env.__out).toContain('(owner-only generation)');
+    expect(env.AUTHSEC_AGENT_CLIENT_ID).toBe(clientId);
+    expect(env.AUTHSEC_WORKSPACE_ID).toBe(workspaceId);
+    expect(env.__out).toContain('# permissions: read:metrics');
+    const url = `${env.AUTHSEC_BASE_URL}/authsec/uflow/sdk/delegation-token?client_id=${clientId}`;
+    const res = await call(url, {
+      headers: { authorization: `Bearer ${env.AUTHSEC_SESSION_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      workspace_id: workspaceId,
+      ttl_seconds: 900,
+      audience: ['authsec-api', 'records-api'],
+    });
+    const { payload } = decodeJwt(String(res.json.token));
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(900);
+  });
+
+  it('listens on the port it is given', async () => {
+    const probe = await import('node:net').then(
+      ({ createServer }) =>
+        new Promise<number>((resolve) => {
+          const s = createServer().listen(0, '127.0.0.1', () => {
+            const { port } = s.address() as { port: number };
+            s.close(() => resolve(port));
+          });
+        }),
+    );
+    const env = await start(['--port', String(probe)]);
+    expect(env.AUTHSEC_BASE_URL).toBe(`http://127.0.0.1:${probe}`);
+  });
+
+  it.each([
+    [['--client-id', 'agent-1'], /--client-id must be a UUID/],
+    [['--workspace-id', ' 3b481361-2f3f-4074-90e1-4b9766a2d7f2'], /--workspace-id must be a UUID/],
+    [['--ttl', '86401'], /--ttl must be a whole number of seconds from 1 to 86400/],
+    [['--port', 'http'], /--port must be 0–65535/],
+  ])('refuses %j with exit 2 and says why', async (args, message) => {
+    const { code, err, out } = await exitOf(spawn(process.execPath, [cli, ...args]));
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(out).not.toContain('AUTHSEC_BASE_URL=');
+  });
+
+  it('never prints the private key', async () => {
+    const env = await start(['--session']);
+    expect(env.__out).not.toMatch(/PRIVATE KEY|"d"\s*:|"p"\s*:|"q"\s*:/);
+    const bundle = await call(
+      `${env.AUTHSEC_BASE_URL}/authsec/spiresvc/v1/jwt/bundle?workspace_id=${env.AUTHSEC_WORKSPACE_ID}`,
+    );
+    const [key] = (bundle.json as { keys: Array<Record<string, unknown>> }).keys;
+    expect(Object.keys(key ?? {}).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+  });
+
+  it('the package bin is an executable file with a node shebang that runs on its own', async () => {
+    const pkg = JSON.parse(readFileSync(`${pkgDir}package.json`, 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    const bin = fileURLToPath(
+      new URL(pkg.bin['authsec-testing'] ?? '', new URL('../', import.meta.url)),
+    );
+    expect(bin).toBe(cli);
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(() => accessSync(bin, constants.X_OK)).not.toThrow();
+    const env = await start([], { command: bin });
+    expect(env.AUTHSEC_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const proc = child as ChildProcessWithoutNullStreams;
+    const done = exitOf(proc);
+    proc.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+  });
+
+  it('`pnpm --filter @authsec/testing start` runs it, and Ctrl-C stops it cleanly with exit 0', async () => {
+    const env = await start(['--filter', '@authsec/testing', 'start'], {
+      command: 'pnpm',
+      detached: true,
+      cwd: repoRoot,
+    });
+    expect(env.AUTHSEC_AGENT_CLIENT_ID).toMatch(/^[0-9a-f-]{36}$/);
+    const res = await call(
+      `${env.AUTHSEC_BASE_URL}/authsec/uflow/sdk/delegation-token?client_id=${env.AUTHSEC_AGENT_CLIENT_ID}`,
+    );
+    expect(res.status).toBe(200);
+    const proc = child as ChildProcessWithoutNullStreams;
+    const done = exitOf(proc);
+    // Ctrl-C in a terminal signals the whole foreground process group: pnpm and the server.
+    process.kill(-(proc.pid as number), 'SIGINT');
+    const { code, out, err } = await done;
+    expect(`${out}${err}`).not.toMatch(/ERR_PNPM|ELIFECYCLE|Command failed/);
+    expect(out).toContain('# stopped');
+    expect(code).toBe(0);
+    await expect(fetch(`${env.AUTHSEC_BASE_URL}/authsec/x`)).rejects.toThrow();
   });
 
   it('refuses a non-loopback host without --allow-non-loopback', async () => {
