@@ -29,7 +29,8 @@ describe('the offline demo, built and run as `pnpm demo` runs it', () => {
     const out = run.stdout;
     expect(out).toMatch(/\[AuthSec SDK\] \[Mode\] LIVE/);
     expect(out).toMatch(/\[AuthSec SDK\] \[Success\] LIVE delegation token acquired\./);
-    expect(out).toMatch(/Token {7}: eyJ[\w-]{9}… \(jti [0-9a-f]{8}\)/);
+    // The SDK prints the token shortened: its first 12 characters, then an ellipsis.
+    expect(out).toMatch(/eyJ[\w-]{9}…/);
     expect(out).toMatch(/same token; AuthSec saw 1 pull/);
     expect(out).toMatch(/200 with \d+ records/);
     expect(out).toContain(
