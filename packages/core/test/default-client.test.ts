@@ -133,3 +133,66 @@ describe('getDelegationToken() (module level)', () => {
     expectNoSecrets([token], text);
   });
 });
+
+describe('getDefaultClient()', () => {
+  it('returns one client, the one getDelegationToken() uses, so they share one cache', async () => {
+    const { server, token, env } = await agentServer();
+    Object.assign(process.env, env);
+    const client = core.getDefaultClient();
+    expect(client).toBeInstanceOf(core.AuthSecClient);
+    expect(core.getDefaultClient()).toBe(client);
+    expect(client.mode).toBe('live');
+    expect((await client.getDelegationToken()) === token).toBe(true);
+    expect((await core.getDelegationToken()) === token).toBe(true);
+    expect((await core.getDefaultClient().getDelegationTokenInfo()).token === token).toBe(true);
+    expect(server.pulls).toHaveLength(1);
+  });
+
+  it('is built on its first call from process.env as it is then, not at import', async () => {
+    const { server, clientId, env } = await agentServer();
+    Object.assign(process.env, env);
+    const client = core.getDefaultClient();
+    expect(client.toJSON()).toMatchObject({ mode: 'live', baseUrl: server.url, clientId });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('throws AuthSecConfigError for a bad environment, and builds the client once it is fixed', async () => {
+    const { server, token, env } = await agentServer();
+    process.env.AUTHSEC_BASE_URL = env.AUTHSEC_BASE_URL;
+    const error = (() => {
+      try {
+        core.getDefaultClient();
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error('expected getDefaultClient() to throw');
+    })();
+    expect(error).toBeInstanceOf(core.AuthSecConfigError);
+    expect(error).toMatchObject({ code: 'ERR_AUTHSEC_CONFIG' });
+    expect(error.message).toMatch(
+      /clientId is missing: pass `clientId` or set AUTHSEC_AGENT_CLIENT_ID/,
+    );
+    Object.assign(process.env, env);
+    expect((await core.getDefaultClient().getDelegationToken()) === token).toBe(true);
+    expect(server.pulls).toHaveLength(1);
+  });
+
+  it('after closeDefaultClient() returns a new client; the old one is closed', async () => {
+    const { env } = await agentServer();
+    Object.assign(process.env, env);
+    const first = core.getDefaultClient();
+    await core.closeDefaultClient();
+    const second = core.getDefaultClient();
+    expect(second).not.toBe(first);
+    expect(first.toJSON()).toMatchObject({ closed: true });
+    expect(second.toJSON()).toMatchObject({ closed: false });
+    const error = await rejection(first.getDelegationToken());
+    expect(error).toBeInstanceOf(core.AuthSecClosedError);
+  });
+
+  it('is a mock client, with the console warning, when process.env has no AuthSec settings', async () => {
+    const client = core.getDefaultClient();
+    expect(client.mode).toBe('mock');
+    expect(consoleText()).toMatch(/\[AuthSec SDK\] \[Mode\] MOCK: .*AUTHSEC_BASE_URL/);
+  });
+});

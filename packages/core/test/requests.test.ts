@@ -13,7 +13,7 @@ import {
   AuthSecTimeoutError,
   AuthSecTokenRejectedError,
 } from '../src/errors.js';
-import { captureLogger, expectNoSecrets, rejection } from './support.js';
+import { captureLogger, expectNoSecrets, manualClock, rejection } from './support.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -292,6 +292,49 @@ describe('after a downstream 401', () => {
     expect(again).toBeInstanceOf(AuthSecTokenRejectedError);
     expect(w.authsec.pulls).toHaveLength(2);
     expectNoSecrets([w.token], error, again, w.log.text());
+  });
+
+  it('the forced re-pull ignores the 15 s same-token pause', async () => {
+    // A margin as long as the token: every call is a refresh, so the second call sets the pause.
+    const w = await world({ client: { refreshMarginSeconds: 3600 } });
+    await w.client.getDelegationToken();
+    await w.client.getDelegationToken();
+    expect(w.authsec.pulls).toHaveLength(2);
+    await w.client.getDelegationToken();
+    expect(w.authsec.pulls).toHaveLength(2);
+    w.api.route('GET /api/records', { status: 401 });
+    const error = await rejection(w.client.request('/records'));
+    expect(error).toBeInstanceOf(AuthSecTokenRejectedError);
+    expect(w.authsec.pulls).toHaveLength(3);
+  });
+
+  it('re-pulls for the same rejected token again only after 15 s', async () => {
+    const clock = manualClock();
+    const w = await world({ client: { clock: clock.now } });
+    w.api.route('GET /api/records', { status: 401 });
+    const jti = w.authsec.delegation(w.agent.clientId)?.jti;
+    const first = await rejection(w.client.request('/records'));
+    expect(first).toBeInstanceOf(AuthSecTokenRejectedError);
+    expect((first as AuthSecTokenRejectedError).jti).toBe(jti);
+    expect(w.authsec.pulls).toHaveLength(2);
+    clock.advance(14);
+    expect(await rejection(w.client.request('/records'))).toBeInstanceOf(AuthSecTokenRejectedError);
+    expect(w.authsec.pulls).toHaveLength(2);
+    clock.advance(2);
+    expect(await rejection(w.client.request('/records'))).toBeInstanceOf(AuthSecTokenRejectedError);
+    expect(w.authsec.pulls).toHaveLength(3);
+  });
+
+  it('concurrent 401s with a token AuthSec will not renew: one re-pull, every request rejected', async () => {
+    const w = await world();
+    await w.client.getDelegationToken();
+    w.api.route('GET /api/records', { status: 401 });
+    const errors = await Promise.all(
+      Array.from({ length: 10 }, () => rejection(w.client.request('/records'))),
+    );
+    for (const error of errors) expect(error).toBeInstanceOf(AuthSecTokenRejectedError);
+    expect(w.authsec.pulls).toHaveLength(2);
+    expect(w.api.requestsTo('/api/records')).toHaveLength(10);
   });
 
   it('after a revocation, the re-pull fails with AuthSecDelegationNotFoundError', async () => {

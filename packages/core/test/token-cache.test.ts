@@ -6,6 +6,8 @@ import {
   AuthSecDelegationExpiredError,
   AuthSecDelegationNotFoundError,
   AuthSecHttpError,
+  AuthSecPermissionError,
+  AuthSecUnauthenticatedError,
 } from '../src/errors.js';
 import { rejection, type Setup, setup } from './support.js';
 
@@ -111,6 +113,52 @@ describe('the token cache', () => {
       AuthSecDelegationNotFoundError,
     );
     expect(s.server.pulls).toHaveLength(3);
+  });
+
+  it('a 401 from AuthSec clears the cache: the old token is never served again', async () => {
+    s = await setup({ server: { generation: 'session' }, agent: { ttlSeconds: 3600 } });
+    const session = await s.server.createSession();
+    const client = new AuthSecClient({
+      baseUrl: s.server.url,
+      clientId: s.clientId,
+      sessionToken: session.token,
+      clock: s.clock.now,
+      logLevel: 'silent',
+      env: {},
+    });
+    try {
+      expect((await client.getDelegationToken()) === s.token).toBe(true);
+      s.server.revokeSession(session.token);
+      s.clock.advance(3600 - 30);
+      expect(await rejection(client.getDelegationToken())).toBeInstanceOf(
+        AuthSecUnauthenticatedError,
+      );
+      expect(client.toJSON().cachedToken).toBeNull();
+      s.clock.advance(-3000);
+      // back inside the fresh window: a cached token would be served without a pull
+      expect(await rejection(client.getDelegationToken())).toBeInstanceOf(
+        AuthSecUnauthenticatedError,
+      );
+      expect(s.server.pulls.map((p) => p.status)).toEqual([200, 401, 401]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a 403 from AuthSec is final: not retried, and no stale token is served through it', async () => {
+    s = await setup({ agent: { ttlSeconds: 3600 } });
+    await s.client.getDelegationToken();
+    s.clock.advance(3600 - 30);
+    s.server.injectPullFault({
+      type: 'status',
+      status: 403,
+      body: { error: 'forbidden' },
+      headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="agents:pull"' },
+    });
+    const error = await rejection(s.client.getDelegationToken());
+    expect(error).toBeInstanceOf(AuthSecPermissionError);
+    expect(error).toMatchObject({ code: 'ERR_AUTHSEC_FORBIDDEN', requiredScope: 'agents:pull' });
+    expect(s.server.pulls).toHaveLength(2);
   });
 
   it('a 410 clears the cache', async () => {
