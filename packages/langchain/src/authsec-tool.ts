@@ -1,8 +1,10 @@
 // createAuthSecTool(): LangChain's tool(fn, fields) with a scope pre-check and token-bound requests.
 
 import type { AuthSecClient } from '@authsec/core';
+import { ToolMessage } from '@langchain/core/messages';
 import {
   type DynamicStructuredTool,
+  ToolInputParsingException,
   type ToolRunnableConfig,
   type ToolWrapperParams,
   tool,
@@ -10,7 +12,7 @@ import {
 import type { z } from 'zod';
 import { resolveClient } from './shared-client.js';
 import { type AuthSecToolContext, createToolContext } from './tool-context.js';
-import { toolErrorResult } from './tool-result.js';
+import { inputErrorResult, toolErrorResult, withoutTokens } from './tool-result.js';
 
 /** The fields of {@link createAuthSecTool}: those of LangChain's `tool()`, plus `client` and `scope`. */
 export type AuthSecToolFields<S extends z.ZodObject> = Omit<ToolWrapperParams<S>, 'schema'> & {
@@ -18,7 +20,8 @@ export type AuthSecToolFields<S extends z.ZodObject> = Omit<ToolWrapperParams<S>
   schema: S;
   /**
    * The client whose delegation token the tool uses.
-   * @default one client per process, built from the environment on the first call
+   * @default core's shared `getDefaultClient()`, built from the environment on the first call
+   *   (the same token cache as `getDelegationToken()`)
    */
   client?: AuthSecClient;
   /**
@@ -38,9 +41,11 @@ export type AuthSecToolFunction<S extends z.ZodObject> = (
  * Creates a LangChain tool (built with `tool()` from `@langchain/core/tools`) whose function calls
  * a protected API with the agent's delegation token, without ever touching the token. Before `fn`
  * runs, `scope` is checked against the token's permissions. Failures the model can act on (403,
- * 404, rate limits, network) come back as `{"error": {name, code, message, hint, status}}`;
- * fatal ones (configuration, a rejected, revoked or expired delegation, session) are thrown so
- * the run can stop (with `createAgent`, add `authsecMiddleware()`).
+ * 404, rate limits, network) come back as `{"error": {name, code, message, hint, status}}`, and
+ * input that does not match `schema` as `{"error": {"name": "InvalidToolInput", …}}`; fatal ones
+ * (configuration, a rejected, revoked or expired delegation, session) are thrown so the run can
+ * stop (with `createAgent`, add `authsecMiddleware()`). JWT-shaped strings and `Bearer`
+ * credentials in `fn`'s result are replaced by markers, so the token never reaches the model.
  * @param fn - receives the validated input and an {@link AuthSecToolContext}
  * @param fields - LangChain's tool fields (`name`, `description`, `schema` …) plus `client`, `scope`
  * @returns a `DynamicStructuredTool` for `createAgent`, `bindTools` or `ToolNode`
@@ -67,6 +72,9 @@ export function createAuthSecTool<S extends z.ZodObject>(
   const { client, scope, ...toolFields } = fields;
   const scopes: readonly string[] =
     scope === undefined ? [] : typeof scope === 'string' ? [scope] : scope;
+  // With content_and_artifact, LangChain expects a [content, artifact] pair, failures included.
+  const asOutput = (content: string): unknown =>
+    toolFields.responseFormat === 'content_and_artifact' ? [content, undefined] : content;
   const run = async (input: z.output<S>, config: ToolRunnableConfig): Promise<unknown> => {
     const signal = config.signal;
     try {
@@ -74,9 +82,9 @@ export function createAuthSecTool<S extends z.ZodObject>(
       if (scopes.length > 0) {
         await authsec.requirePermissions(scopes, signal ? { signal } : {});
       }
-      return await fn(input, createToolContext(authsec, config));
+      return withoutTokens(await fn(input, createToolContext(authsec, config)));
     } catch (error) {
-      return toolErrorResult(error, signal);
+      return asOutput(toolErrorResult(error, signal));
     }
   };
   // tool()'s overloads cannot be resolved for a generic schema; the runtime call is the plain one.
@@ -84,5 +92,46 @@ export function createAuthSecTool<S extends z.ZodObject>(
     func: typeof run,
     params: ToolWrapperParams<S>,
   ) => DynamicStructuredTool<S>;
-  return build(run, toolFields as ToolWrapperParams<S>);
+  return answerInvalidInput(build(run, toolFields as ToolWrapperParams<S>));
+}
+
+/**
+ * LangChain validates the input against the schema before `fn` runs and throws when it does not
+ * match; the model can fix that, so the tool answers it (a `ToolMessage` with status `error` for a
+ * tool call, else the JSON) the same way with `createAgent`, `ToolNode` or a direct `invoke()`.
+ */
+function answerInvalidInput<T extends DynamicStructuredTool>(built: T): T {
+  type Call = (arg: unknown, config?: unknown, tags?: string[]) => Promise<unknown>;
+  const call = (built.call as unknown as Call).bind(built);
+  const answered: Call = async (arg, config, tags) => {
+    try {
+      return await call(arg, config, tags);
+    } catch (error) {
+      if (!(error instanceof ToolInputParsingException)) throw error;
+      const content = inputErrorResult(error.message);
+      // invoke() passes the arguments and puts the tool call in the config; call() may get either.
+      const toolCall = isToolCall(arg)
+        ? arg
+        : (config as { toolCall?: unknown } | undefined)?.toolCall;
+      const id = toolCallId(toolCall);
+      if (id === undefined) return content;
+      return new ToolMessage({ content, tool_call_id: id, name: built.name, status: 'error' });
+    }
+  };
+  Object.defineProperty(built, 'call', { value: answered, writable: true, configurable: true });
+  return built;
+}
+
+function isToolCall(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === 'tool_call'
+  );
+}
+
+function toolCallId(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { id } = value as { id?: unknown };
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }

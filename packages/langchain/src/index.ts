@@ -26,11 +26,16 @@ export {
   closeDefaultClient,
   type DelegationTokenInfo,
   expandPath,
+  type GetTokenOptions,
   getDefaultClient,
   getDelegationToken,
   isAuthSecError,
   isFatalAuthSecError,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
   type QueryValue,
+  type SessionTokenProvider,
 } from '@authsec/core';
 export {
   type AuthSecToolFields,

@@ -1,6 +1,6 @@
 // authsecMiddleware(): a createAgent middleware that stops the run on fatal AuthSec errors.
 
-import { isAuthSecError, isFatalAuthSecError } from '@authsec/core';
+import { isAuthSecError, isFatalAuthSecError, redact } from '@authsec/core';
 import { ToolMessage } from '@langchain/core/messages';
 import { createMiddleware, ToolInvocationError } from 'langchain';
 import { inputErrorResult } from './tool-result.js';
@@ -17,9 +17,12 @@ export interface AuthSecMiddlewareOptions {
  * thrown by any tool propagates out of `agent.invoke()` and stops the run, where `createAgent`
  * would otherwise hand it to the model as a message. Everything else becomes a tool message the
  * model can act on: an AuthSec error as its `toJSON()`, input that failed the tool's schema as a
- * short `InvalidToolInput` JSON, other errors as LangChain shows them by default.
+ * short `InvalidToolInput` JSON, other errors as LangChain shows them by default, with any
+ * JWT-shaped string or `Bearer` credential in their text replaced by a marker.
  * @param options - an optional `name`
  * @returns the middleware, for `createAgent({ middleware: [authsecMiddleware()] })`
+ * @throws nothing itself; during a run, the fatal AuthSec error a tool threw (out of
+ *   `agent.invoke()`), and LangGraph's interrupts and errors of an aborted run, unchanged
  * @example
  * ```ts
  * import { createAgent } from 'langchain';
@@ -49,8 +52,9 @@ export function authsecMiddleware(options: AuthSecMiddlewareOptions = {}) {
         if (isAuthSecError(error)) return reply(JSON.stringify({ error: error.toJSON() }));
         if (ToolInvocationError.isInstance(error))
           return reply(inputErrorResult(error.toolError.message));
-        // What createAgent shows for a tool error without middleware, kept for other tools' errors.
-        return reply(`${String(error)}\n Please fix your mistakes.`);
+        // What createAgent shows for a tool error without middleware, kept for other tools' errors;
+        // a plain tool() holds the token, so its error text may quote it.
+        return reply(`${redact(String(error))}\n Please fix your mistakes.`);
       }
     },
   });

@@ -32,7 +32,7 @@ export interface AuthSecRequestToolOptions<S extends z.ZodObject> {
   method?: AuthSecRequestToolMethod;
   /** Permission(s) checked against the token before the request (see `createAuthSecTool`). */
   scope?: string | readonly string[];
-  /** @default one client per process, built from the environment on the first call */
+  /** @default core's shared `getDefaultClient()`, built from the environment on the first call */
   client?: AuthSecClient;
   /** Required for POST, PUT, PATCH and DELETE, so a tool never writes by accident. @default false */
   allowWrite?: boolean;
@@ -56,9 +56,10 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * Creates a tool that makes one authorized request to a protected API: path parameters come from
  * the input (encoded so model input cannot change the path: `/`, `?`, `#` and `%` are encoded,
- * `.`, `..`, empty values and line breaks refused), the other fields become the query (GET) or
- * the JSON body (POST …), and the response text is returned, cut to `maxResponseChars`. Writing
- * methods need `allowWrite: true`. Errors follow `createAuthSecTool`'s policy.
+ * `.`, `..`, empty or missing values and line breaks refused with an `InvalidToolInput` result),
+ * the other fields become the query (GET, HEAD, DELETE) or the JSON body (POST, PUT, PATCH), and
+ * the response text is returned, cut to `maxResponseChars` with a `…[truncated: …]` marker.
+ * Writing methods need `allowWrite: true`. Errors follow `createAuthSecTool`'s policy.
  * @param options - name, description, schema, path, method, scope, client and mappings
  * @returns a `DynamicStructuredTool`
  * @throws AuthSecConfigError for a writing method without `allowWrite`, an unknown method, a path
@@ -105,12 +106,21 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
   return createAuthSecTool<S>(
     async (input, { request }) => {
       const values = input as Record<string, unknown>;
+      // An optional field the model left out: its input to fix, not a configuration error.
+      const missing = params.find((name) => values[name] === undefined || values[name] === null);
+      if (missing !== undefined) {
+        return inputErrorResult(`Path parameter "${missing}" is required.`);
+      }
       let path: string;
       try {
         path = expandPath(options.path, values);
       } catch (error) {
         // expandPath's TypeError names the parameter: the model can choose another value.
         if (error instanceof TypeError) return inputErrorResult(error.message);
+        // encodeURIComponent refuses a lone surrogate, which valid JSON from a model can hold.
+        if (error instanceof URIError) {
+          return inputErrorResult('A path parameter holds text that is not valid Unicode.');
+        }
         throw error;
       }
       const rest = Object.fromEntries(Object.entries(values).filter(([k]) => !params.includes(k)));

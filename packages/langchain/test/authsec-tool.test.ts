@@ -7,11 +7,16 @@ import { z } from 'zod';
 import {
   AuthSecAbortedError,
   AuthSecClient,
+  AuthSecConfigError,
   AuthSecDelegationNotFoundError,
   AuthSecOriginNotAllowedError,
+  AuthSecTokenRejectedError,
+  type AuthSecToolContext,
+  AuthSecUnauthenticatedError,
   closeDefaultClient,
   createAuthSecTool,
   expandPath,
+  getDefaultClient,
   getDelegationToken,
   isFatalAuthSecError,
 } from '../src/index.js';
@@ -214,8 +219,11 @@ describe('createAuthSecTool', () => {
         { name: 'pull', schema: z.object({}), scope: 'billing:read', client },
       );
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 100);
-      await expect(t.invoke({}, { signal: controller.signal })).rejects.toThrow();
+      const run = t.invoke({}, { signal: controller.signal });
+      // Abort only once the pull is at the (hanging) server, so the abort hits the pull.
+      await vi.waitFor(() => expect(authsec.pulls).toHaveLength(1), { timeout: 10_000 });
+      controller.abort();
+      await expect(run).rejects.toThrow();
       await vi.waitFor(() => expect(seen).toBeInstanceOf(AuthSecAbortedError), { timeout: 1_000 });
       expect(reached).toBe(false);
       expect(authsec.pulls).toHaveLength(1);
@@ -255,6 +263,253 @@ describe('createAuthSecTool', () => {
     } finally {
       await closeDefaultClient();
       process.env = saved;
+    }
+  });
+});
+
+/** Runs `body` with the given AuthSec environment and a fresh default client, then restores both. */
+async function withEnvironment(env: Record<string, string>, body: () => Promise<void>) {
+  const saved = { ...process.env };
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith('AUTHSEC_') || name === 'DOWNSTREAM_URL') delete process.env[name];
+  }
+  Object.assign(process.env, { AUTHSEC_LOG_LEVEL: 'silent' }, env);
+  await closeDefaultClient();
+  try {
+    await body();
+  } finally {
+    await closeDefaultClient();
+    process.env = saved;
+  }
+}
+
+describe('createAuthSecTool: the client, the context and the output', () => {
+  it("with no client, uses core's shared default client: the same token cache as getDelegationToken()", async () => {
+    const { agent } = await demo.authsec.createDelegatedAgent({ permissions: ['billing:read'] });
+    await withEnvironment(
+      {
+        AUTHSEC_BASE_URL: demo.authsec.url,
+        AUTHSEC_AGENT_CLIENT_ID: agent.clientId,
+        DOWNSTREAM_URL: demo.api.url,
+      },
+      async () => {
+        const pulls = () => demo.authsec.pulls.filter((p) => p.query.client_id === agent.clientId);
+        const t = createAuthSecTool(
+          async ({ customer_id }, { requestJson }) =>
+            requestJson(expandPath('/billing/customers/{id}', { id: customer_id })),
+          { name: 'get_customer_billing', schema: billingSchema, scope: 'billing:read' },
+        );
+        const token = await getDelegationToken();
+        expect(pulls()).toHaveLength(1);
+        await expect(t.invoke({ customer_id: '42' })).resolves.toMatchObject({
+          customer_id: '42',
+        });
+        expect(pulls()).toHaveLength(1);
+        expect(demo.api.requests.at(-1)?.clientId).toBe(agent.clientId);
+        expect((await getDefaultClient().getDelegationToken()) === token).toBe(true);
+      },
+    );
+  });
+
+  it('with no client and a partial environment, throws AuthSecConfigError naming the variable (fatal)', async () => {
+    await withEnvironment({ AUTHSEC_BASE_URL: demo.authsec.url }, async () => {
+      let reached = false;
+      const t = createAuthSecTool(
+        async () => {
+          reached = true;
+          return 'no';
+        },
+        { name: 'needs_config', schema: z.object({}) },
+      );
+      const error = await t.invoke({}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthSecConfigError);
+      expect(error).toMatchObject({ code: 'ERR_AUTHSEC_CONFIG' });
+      expect(String(error)).toMatch(/AUTHSEC_AGENT_CLIENT_ID/);
+      expect(isFatalAuthSecError(error)).toBe(true);
+      expect(reached).toBe(false);
+    });
+  });
+
+  it('input that does not match the schema comes back as InvalidToolInput JSON, and fn never runs', async () => {
+    let reached = false;
+    const t = createAuthSecTool(
+      async ({ id }) => {
+        reached = true;
+        return id;
+      },
+      { name: 'get_customer', schema: z.object({ id: z.string() }), client: billing },
+    );
+    // An `id` among the arguments is the customer's, not a tool call id.
+    const direct = await t.invoke({ id: 42 } as never);
+    expect(typeof direct).toBe('string');
+    const { error } = JSON.parse(direct as string);
+    expect(error).toMatchObject({ name: 'InvalidToolInput', hint: expect.any(String) });
+    expect(error.message).toMatch(/did not match expected schema/);
+    expect(error.message).toMatch(/id/);
+
+    const message = await t.invoke({
+      type: 'tool_call',
+      id: 'call_9',
+      name: 'get_customer',
+      args: { id: 42 },
+    } as never);
+    expect(message).toBeInstanceOf(ToolMessage);
+    expect(message).toMatchObject({ tool_call_id: 'call_9', status: 'error' });
+    expect(JSON.parse(String(message.content)).error.name).toBe('InvalidToolInput');
+    expect(reached).toBe(false);
+  });
+
+  it('the context carries requests, the signal and the config, but no token however printed', async () => {
+    let seen: AuthSecToolContext | undefined;
+    const t = createAuthSecTool(
+      async ({ customer_id }, context) => {
+        seen = context;
+        return context.requestJson(expandPath('/billing/customers/{id}', { id: customer_id }));
+      },
+      { name: 'get_customer_billing', schema: billingSchema, client: billing },
+    );
+    const controller = new AbortController();
+    await t.invoke({ customer_id: '42' }, { signal: controller.signal });
+    expect(seen?.signal).toBe(controller.signal);
+    expect(seen?.config.signal).toBe(controller.signal);
+    expect(Object.isFrozen(seen)).toBe(true);
+    expectNoToken(tokens, seen, seen?.config);
+  });
+
+  it('context.fetch returns an error status as a Response, without throwing', async () => {
+    const t = createAuthSecTool(
+      async (_input, { fetch }) => {
+        const response = await fetch(`${demo.api.url}/customers/999999`);
+        return { status: response.status };
+      },
+      { name: 'probe', schema: z.object({}), client: billing },
+    );
+    await expect(t.invoke({})).resolves.toEqual({ status: 404 });
+  });
+
+  it('an API that echoes the Authorization header cannot hand the token to the model', async () => {
+    const echo = await DownstreamServer.start({
+      routes: {
+        'GET /echo': (req) => ({
+          body: { authorization: req.authorization, note: `you sent ${req.authorization}` },
+        }),
+      },
+    });
+    const client = clientFor(demo, demo.agents.billing.agent.clientId, {
+      downstreamUrl: echo.url,
+    });
+    try {
+      const asObject = createAuthSecTool(async (_i, { requestJson }) => requestJson('/echo'), {
+        name: 'echo_json',
+        schema: z.object({}),
+        client,
+      });
+      const asText = createAuthSecTool(async (_i, { request }) => (await request('/echo')).text(), {
+        name: 'echo_text',
+        schema: z.object({}),
+        client,
+      });
+      const object = (await asObject.invoke({})) as { authorization: string; note: string };
+      const text = (await asText.invoke({})) as string;
+      // The API did get the token; the model gets a marker.
+      expect(echo.requests[0]?.bearer === demo.agents.billing.delegation.token).toBe(true);
+      expectNoToken(tokens, object, text);
+      expect(/^Bearer \[jwt eyJ/.test(object.authorization)).toBe(true);
+      expect(/you sent Bearer \[jwt eyJ/.test(object.note)).toBe(true);
+      expect(/\[jwt eyJ/.test(text)).toBe(true);
+    } finally {
+      await client.close();
+      await echo.close();
+    }
+  });
+
+  it('with responseFormat content_and_artifact, a failure is the content of the pair', async () => {
+    const t = createAuthSecTool(
+      async ({ id }, { requestJson }) => {
+        const customer = await requestJson(expandPath('/customers/{id}', { id }));
+        return ['found', customer];
+      },
+      {
+        name: 'get_customer',
+        schema: z.object({ id: z.string() }),
+        responseFormat: 'content_and_artifact',
+        client: billing,
+      },
+    );
+    const ok = await t.invoke({
+      type: 'tool_call',
+      id: 'a1',
+      name: 'get_customer',
+      args: { id: '42' },
+    });
+    expect(ok).toMatchObject({ content: 'found', artifact: { id: '42' } });
+    const missing = await t.invoke({
+      type: 'tool_call',
+      id: 'a2',
+      name: 'get_customer',
+      args: { id: '999999' },
+    });
+    expect(JSON.parse(String(missing.content)).error).toMatchObject({ status: 404 });
+  });
+});
+
+describe('createAuthSecTool: fatal failures stop the call', () => {
+  it('a revoked session on a newer server throws AuthSecUnauthenticatedError', async () => {
+    const authsec = await AuthSecTestServer.start({ requireSession: true });
+    const { agent, session } = await authsec.createDelegatedAgent({
+      permissions: ['billing:read'],
+    });
+    const client = new AuthSecClient({
+      baseUrl: authsec.url,
+      clientId: agent.clientId,
+      sessionToken: session.token,
+      downstreamUrl: demo.api.url,
+      logLevel: 'silent',
+    });
+    try {
+      authsec.revokeSession(session.token);
+      const t = createAuthSecTool(async () => 'no', {
+        name: 'pull',
+        schema: z.object({}),
+        scope: 'billing:read',
+        client,
+      });
+      const error = await t.invoke({}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthSecUnauthenticatedError);
+      expect(error).toMatchObject({ code: 'ERR_AUTHSEC_UNAUTHENTICATED', status: 401 });
+      expect(isFatalAuthSecError(error)).toBe(true);
+      expectNoToken([session.token, ...tokens], error);
+    } finally {
+      await client.close();
+      await authsec.close();
+    }
+  });
+
+  it('a token the API rejects (401) throws AuthSecTokenRejectedError', async () => {
+    const api = await DownstreamServer.start({
+      routes: {
+        'GET /x': {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+          body: { error: 'invalid_token' },
+        },
+      },
+    });
+    const client = clientFor(demo, demo.agents.billing.agent.clientId, { downstreamUrl: api.url });
+    try {
+      const t = createAuthSecTool(async (_i, { requestJson }) => requestJson('/x'), {
+        name: 'x',
+        schema: z.object({}),
+        client,
+      });
+      const error = await t.invoke({}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthSecTokenRejectedError);
+      expect(error).toMatchObject({ code: 'ERR_AUTHSEC_TOKEN_REJECTED' });
+      expect(isFatalAuthSecError(error)).toBe(true);
+      expectNoToken(tokens, error);
+    } finally {
+      await client.close();
+      await api.close();
     }
   });
 });
