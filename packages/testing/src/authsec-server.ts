@@ -28,8 +28,29 @@ import type {
   TokenOverrides,
 } from './types.js';
 
+/**
+ * The path of the agent's token pull, appended to the server root.
+ * @example
+ * ```ts
+ * const url = `${server.url}${PULL_PATH}?client_id=${clientId}`;
+ * ```
+ */
 export const PULL_PATH = '/authsec/uflow/sdk/delegation-token';
+/**
+ * The path of a workspace's public keys (`?workspace_id=<uuid>`).
+ * @example
+ * ```ts
+ * const url = `${server.url}${BUNDLE_PATH}?workspace_id=${server.workspaceId}`;
+ * ```
+ */
 export const BUNDLE_PATH = '/authsec/spiresvc/v1/jwt/bundle';
+/**
+ * The path of the remote token check (POST `{ token, audience?, workspace_id? }`).
+ * @example
+ * ```ts
+ * await fetch(`${server.url}${VALIDATE_PATH}`, { method: 'POST', body: JSON.stringify({ token }) });
+ * ```
+ */
 export const VALIDATE_PATH = '/authsec/spiresvc/v1/jwt/validate';
 
 /** Options for {@link AuthSecTestServer.start}. */
@@ -127,7 +148,12 @@ export class AuthSecTestServer {
    * Starts a server on loopback with one workspace and its RS256 key pair.
    * @param options - generation, switches, host and port, clock
    * @returns the listening server
-   * @throws Error when `host` is not loopback and `allowNonLoopbackHost` is not set
+   * @throws Error when `host` is not loopback and `allowNonLoopbackHost` is not set; RangeError for
+   *   an unknown generation or timestamp format
+   * @example
+   * ```ts
+   * await using server = await AuthSecTestServer.start({ generation: 'owner-only' });
+   * ```
    */
   static async start(options: AuthSecTestServerOptions = {}): Promise<AuthSecTestServer> {
     const host = options.host ?? '127.0.0.1';
@@ -167,32 +193,81 @@ export class AuthSecTestServer {
     return instance;
   }
 
-  /** Same as {@link AuthSecTestServer.url}. */
+  /**
+   * Same as {@link AuthSecTestServer.url}: what an SDK takes as its base URL.
+   * @returns the server root, without a trailing slash
+   */
   get baseUrl(): string {
     return this.url;
   }
 
-  /** The full pull URL for a client id. */
+  /**
+   * Builds the full pull URL for a client id.
+   * @param clientId - the agent's client id (sent as given, URL-encoded)
+   * @returns `<url>/authsec/uflow/sdk/delegation-token?client_id=<clientId>`
+   * @example
+   * ```ts
+   * const res = await fetch(server.pullUrl(agent.clientId));
+   * ```
+   */
   pullUrl(clientId: string): string {
     return `${this.url}${PULL_PATH}?client_id=${encodeURIComponent(clientId)}`;
   }
 
-  /** The JWKS bundle URL of a workspace (the default one unless given). */
+  /**
+   * Builds the JWKS bundle URL of a workspace.
+   * @param workspaceId - the workspace (default: the server's default workspace)
+   * @returns `<url>/authsec/spiresvc/v1/jwt/bundle?workspace_id=<workspaceId>`
+   * @example
+   * ```ts
+   * const jwks = createRemoteJWKSet(new URL(server.bundleUrl()));
+   * ```
+   */
   bundleUrl(workspaceId: string = this.workspaceId): string {
     return `${this.url}${BUNDLE_PATH}?workspace_id=${encodeURIComponent(workspaceId)}`;
   }
 
-  /** Creates another workspace with its own key pair; returns its id. */
+  /**
+   * Creates another workspace with its own RS256 key pair.
+   * @param workspaceId - its id (default: a random UUID)
+   * @returns the new workspace's id
+   * @throws TypeError when `workspaceId` is not a UUID; Error when it exists already
+   * @example
+   * ```ts
+   * const other = await server.createWorkspace();
+   * await server.createDelegatedAgent({ workspaceId: other });
+   * ```
+   */
   createWorkspace(workspaceId?: string): Promise<string> {
     return this.#state.createWorkspace(workspaceId);
   }
 
-  /** Replaces a workspace's signing key; later delegations are signed with the new one. */
+  /**
+   * Replaces a workspace's signing key; later delegations are signed with the new one, and the
+   * bundle then lists only the new key (with another `kid`).
+   * @param workspaceId - the workspace (default: the server's default workspace)
+   * @returns once the new key is in place
+   * @throws Error for an unknown workspace
+   * @example
+   * ```ts
+   * await server.rotateWorkspaceKey();
+   * await server.delegate(agent.clientId);
+   * ```
+   */
   rotateWorkspaceKey(workspaceId: string = this.workspaceId): Promise<void> {
     return this.#state.rotateWorkspaceKey(workspaceId);
   }
 
-  /** Registers an AI agent client, as "Onboard New Client" does. */
+  /**
+   * Registers an AI agent client, as the dashboard's "Onboard New Client" does.
+   * @param options - client id, workspace, name, agent type, SPIFFE ID
+   * @returns the agent
+   * @throws TypeError when `clientId` is not a UUID; Error when it exists already or the workspace is unknown
+   * @example
+   * ```ts
+   * const agent = server.createAgent({ agentType: 'langchain' });
+   * ```
+   */
   createAgent(options: CreateAgentOptions = {}): TestAgent {
     return this.#state.createAgent({
       ...options,
@@ -201,14 +276,29 @@ export class AuthSecTestServer {
   }
 
   /**
-   * Creates (or replaces) an agent's trust delegation.
-   * @throws RangeError when `maxDurationSeconds` is not 1 s to 24 h
+   * Creates (or replaces) an agent's trust delegation: its permissions and maximum duration.
+   * @param options - client id, permissions, `maxDurationSeconds` (default 1 h, at most 24 h)
+   * @returns the policy
+   * @throws RangeError when `maxDurationSeconds` is not a whole number from 1 s to 24 h; Error for an unknown agent
+   * @example
+   * ```ts
+   * server.createPolicy({ clientId: agent.clientId, permissions: ['read:records'] });
+   * ```
    */
   createPolicy(options: CreatePolicyOptions): TestPolicy {
     return this.#state.createPolicy(options);
   }
 
-  /** Signs a user in: returns a platform session to send as `Authorization: Bearer`. */
+  /**
+   * Signs a user in, as the dashboard does.
+   * @param options - user id, email, `admin`, workspace, `expiresInSeconds`
+   * @returns a platform session whose `token` is sent as `Authorization: Bearer`
+   * @throws Error for an unknown workspace
+   * @example
+   * ```ts
+   * const admin = await server.createSession({ admin: true });
+   * ```
+   */
   createSession(options: CreateSessionOptions = {}): Promise<TestSession> {
     return this.#state.createSession({
       ...options,
@@ -216,7 +306,15 @@ export class AuthSecTestServer {
     });
   }
 
-  /** Revokes a session: later requests with it get 401 "session has been revoked". */
+  /**
+   * Revokes a session: later requests with it get 401 "session has been revoked".
+   * @param sessionToken - the session's `token`
+   * @returns true when the session existed
+   * @example
+   * ```ts
+   * server.revokeSession(session.token);
+   * ```
+   */
   revokeSession(sessionToken: string): boolean {
     return this.#state.revokeSession(sessionToken);
   }
@@ -224,24 +322,56 @@ export class AuthSecTestServer {
   /**
    * Delegates a token to an agent as an admin would: mints a new JWT from the agent's policy and
    * makes it the agent's one active token (replacing any earlier one).
-   * @throws Error when the agent has no policy or `ttlSeconds` exceeds the policy's maximum
+   * @param clientId - the agent
+   * @param options - audience, `ttlSeconds` (default: the policy's maximum), delegating user, overrides
+   * @returns the new delegation row (its `token` is not enumerable)
+   * @throws Error when the agent is unknown, has no policy, or `ttlSeconds` exceeds the policy's maximum;
+   *   RangeError for a non-finite override
+   * @example
+   * ```ts
+   * const { token } = await server.delegate(agent.clientId, { ttlSeconds: 900 });
+   * ```
    */
   async delegate(clientId: string, options: DelegateOptions = {}): Promise<DelegationRecord> {
     return snapshot(await this.#state.delegate(clientId, options));
   }
 
-  /** Revokes an agent's active token; later pulls get 404 and remote validation says revoked. */
+  /**
+   * Revokes an agent's active token; later pulls get 404 and remote validation says revoked.
+   * @param clientId - the agent
+   * @returns true when there was an active token to revoke
+   * @example
+   * ```ts
+   * server.revoke(agent.clientId);
+   * ```
+   */
   revoke(clientId: string): boolean {
     return this.#state.revoke(clientId);
   }
 
-  /** The agent's current delegation row, if any. */
+  /**
+   * Looks up the agent's current (or last) delegation row.
+   * @param clientId - the agent
+   * @returns the row, or undefined when the agent was never delegated a token
+   * @example
+   * ```ts
+   * expect(server.delegation(agent.clientId)?.status).toBe('expired');
+   * ```
+   */
   delegation(clientId: string): DelegationRecord | undefined {
     const row = this.#state.row(clientId);
     return row && snapshot(row);
   }
 
-  /** The success body a pull would get now, for assertions. */
+  /**
+   * Builds the success body a pull gets for the agent's row (overrides and switches applied).
+   * @param clientId - the agent
+   * @returns the body, or undefined when the agent has no delegation row
+   * @example
+   * ```ts
+   * expect(await res.json()).toEqual(server.expectedPullBody(agent.clientId));
+   * ```
+   */
   expectedPullBody(clientId: string): Record<string, unknown> | undefined {
     const row = this.#state.row(clientId);
     const agent = this.#state.agent(clientId);
@@ -251,6 +381,13 @@ export class AuthSecTestServer {
   /**
    * Registers an agent, gives it a trust delegation, delegates a token and signs in its delegating
    * user, in one call.
+   * @param options - permissions, audience, `ttlSeconds` (default 3600), ids, overrides
+   * @returns the agent, policy, delegation, session and the env lines for the code under test
+   * @throws as {@link AuthSecTestServer.createAgent}, {@link AuthSecTestServer.createPolicy} and {@link AuthSecTestServer.delegate}
+   * @example
+   * ```ts
+   * const { agent, env } = await server.createDelegatedAgent({ permissions: ['read:records'] });
+   * ```
    */
   async createDelegatedAgent(options: DelegatedAgentOptions = {}): Promise<DelegatedAgent> {
     const ttlSeconds = options.ttlSeconds ?? 3600;
@@ -287,29 +424,53 @@ export class AuthSecTestServer {
   /**
    * Makes the next `times` pulls fail in the given way (faults queue in order).
    * @param fault - what goes wrong
-   * @param options - `times` (default 1; `Infinity` for every pull until {@link clearFaults})
+   * @param options - `times` (default 1; `Infinity` for every pull until {@link AuthSecTestServer.clearFaults})
+   * @returns this server, for chaining
+   * @throws RangeError for a status outside 100–599 or `times` below 1
+   * @example
+   * ```ts
+   * server.injectPullFault({ type: 'status', status: 429, retryAfter: 2 }, { times: 2 });
+   * ```
    */
   injectPullFault(fault: PullFault, options: { times?: number } = {}): this {
     this.#faults.push(fault, options.times ?? 1);
     return this;
   }
 
-  /** Drops every queued fault. */
+  /**
+   * Drops every queued fault.
+   * @example
+   * ```ts
+   * server.clearFaults();
+   * ```
+   */
   clearFaults(): void {
     this.#faults.clear();
   }
 
-  /** Every request so far, oldest first. */
+  /**
+   * Every request so far, oldest first: method, path as sent, query, header names, bearer flag.
+   * @returns the records (no header values, so no credential)
+   */
   get requests(): readonly RecordedRequest[] {
     return this.#requests;
   }
 
-  /** The pulls so far. */
+  /**
+   * The pulls so far, oldest first.
+   * @returns the records of requests to the pull endpoint
+   */
   get pulls(): readonly RecordedRequest[] {
     return this.#requests.filter((r) => r.kind === 'pull');
   }
 
-  /** Forgets the recorded requests. */
+  /**
+   * Forgets the recorded requests.
+   * @example
+   * ```ts
+   * server.clearRequests();
+   * ```
+   */
   clearRequests(): void {
     this.#requests.length = 0;
   }
@@ -369,7 +530,14 @@ export class AuthSecTestServer {
     });
   }
 
-  /** Stops listening and cuts every open connection (hung ones included). Safe to call twice. */
+  /**
+   * Stops listening and cuts every open connection (hung ones included). Safe to call twice.
+   * @returns once the server is closed
+   * @example
+   * ```ts
+   * afterEach(() => server.close());
+   * ```
+   */
   close(): Promise<void> {
     for (const waiter of [...this.#waiters])
       waiter.fail('AuthSecTestServer closed while waiting for requests');
@@ -380,11 +548,15 @@ export class AuthSecTestServer {
     return this.#closed;
   }
 
+  /** Closes the server, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
-  /** A summary without any credential or key. */
+  /**
+   * A summary without any credential or key.
+   * @returns url, workspace id, generation and the number of requests
+   */
   toJSON(): Record<string, unknown> {
     return {
       url: this.url,
@@ -394,6 +566,7 @@ export class AuthSecTestServer {
     };
   }
 
+  /** Shows the {@link AuthSecTestServer.toJSON} summary in `util.inspect` and `console.log`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `AuthSecTestServer ${JSON.stringify(this.toJSON())}`;
   }
@@ -469,7 +642,16 @@ function snapshot(row: Row): DelegationRecord {
   return Object.freeze(copy);
 }
 
-/** Same as {@link AuthSecTestServer.start}. */
+/**
+ * Starts an {@link AuthSecTestServer}; the same as {@link AuthSecTestServer.start}.
+ * @param options - generation, switches, host and port, clock
+ * @returns the listening server
+ * @throws Error when `host` is not loopback and `allowNonLoopbackHost` is not set; RangeError for a bad switch
+ * @example
+ * ```ts
+ * const server = await startAuthSecServer({ generation: 'session' });
+ * ```
+ */
 export function startAuthSecServer(options?: AuthSecTestServerOptions): Promise<AuthSecTestServer> {
   return AuthSecTestServer.start(options);
 }

@@ -2,7 +2,16 @@
 
 import { isIP } from 'node:net';
 
-/** True for `localhost`, 127.0.0.0/8 and `::1`. */
+/**
+ * Tells whether a host name or address is loopback: `localhost`, 127.0.0.0/8 or `::1`.
+ * @param host - a host name or IP address, IPv6 with or without brackets
+ * @returns true for a loopback host
+ * @example
+ * ```ts
+ * isLoopbackHost('[::1]'); // true
+ * isLoopbackHost('0.0.0.0'); // false
+ * ```
+ */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (bare === 'localhost' || bare === '::1') return true;
