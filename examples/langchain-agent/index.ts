@@ -124,6 +124,7 @@ async function runOffline(): Promise<void> {
       `list_vault_records: denied before any request; the model was told ${denied.code} (needs ${denied.requiredScope})`,
     );
   } else fail(`list_vault_records returned ${results.get('call_3')}`);
+  checkHistory(messages);
 
   // Step 3: an admin revokes the agent while the run is going on.
   const revoking = fakeModel()
@@ -165,6 +166,7 @@ async function runWithOpenAI(): Promise<void> {
     r.includes('ERR_AUTHSEC_FORBIDDEN'),
   );
   pass(`the model answered: ${String(messages.at(-1)?.content).slice(0, 300)}`);
+  checkHistory(messages);
   console.log(
     `  (scope denial returned to the model: ${denied ? 'yes' : 'it did not call list_vault_records'})`,
   );
@@ -177,6 +179,15 @@ async function runWithOpenAI(): Promise<void> {
       pass(`after revocation the run stopped with ${error.name} (${error.code})`);
     } else throw error;
   }
+}
+
+/** The whole message history, as the model saw it, must hold no token. */
+function checkHistory(messages: BaseMessage[]): void {
+  const history = JSON.stringify(messages);
+  const leaked =
+    history.includes(billingAgent.delegation.token) || /eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(history);
+  if (leaked) fail('a token is in the message history');
+  else pass(`no token in the message history (${messages.length} messages)`);
 }
 
 /** Tool results by tool-call id. */
