@@ -1,6 +1,12 @@
 // AssistantAgent: the seed's model-backed agent that answers with text or tool calls.
 
-import { type LlmConfig, resolveLlm } from './llm-config.js';
+import { AuthSecAbortedError, AuthSecConfigError, AuthSecResponseError } from '@authsec/core';
+import {
+  type ChatCompletionLike,
+  type LlmConfig,
+  llmConfigProblems,
+  resolveLlm,
+} from './llm-config.js';
 import type { ChatMessage, FunctionToolDefinition, ToolCall } from './wire.js';
 
 /** An assistant reply in OpenAI's format. */
@@ -51,16 +57,17 @@ export class AssistantAgent {
   #llm: ReturnType<typeof resolveLlm> | undefined;
 
   /**
-   * @param name - the agent's name
+   * Creates the agent; nothing is sent until {@link AssistantAgent.generateReply}.
+   * @param name - the agent's name, sent as the messages' `name` (no spaces or `<|\\/>`, as OpenAI requires)
    * @param options - `llmConfig`, `systemMessage`
-   * @throws TypeError without `llmConfig`
+   * @throws AuthSecConfigError for a name OpenAI refuses, or a missing or incomplete `llmConfig`
    */
   constructor(name: string, options: AssistantAgentOptions) {
-    if (options?.llmConfig === undefined) {
-      throw new TypeError(
-        `AssistantAgent ${name} needs llmConfig: { config_list } or { client, model }.`,
-      );
-    }
+    const problems = [
+      ...agentNameProblems('AssistantAgent', name),
+      ...llmConfigProblems(options?.llmConfig),
+    ];
+    if (problems.length > 0) throw new AuthSecConfigError(problems);
     this.name = name;
     this.systemMessage = options.systemMessage ?? DEFAULT_SYSTEM_MESSAGE;
     this.#llmConfig = options.llmConfig;
@@ -76,7 +83,9 @@ export class AssistantAgent {
    * @param messages - the conversation so far, without the system message
    * @param options - fallback `tools`, `signal`
    * @returns the assistant message (text, tool calls or both)
-   * @throws the client's errors (e.g. the `openai` package's `APIError`); Error for an empty answer
+   * @throws the client's errors (e.g. the `openai` package's `APIError`); AuthSecConfigError as
+   *   the constructor (`openai` missing, no API key); AuthSecResponseError for an answer without a
+   *   message; AuthSecAbortedError when `signal` aborts
    */
   async generateReply(
     messages: readonly ChatMessage[],
@@ -85,19 +94,33 @@ export class AssistantAgent {
     this.#llm ??= resolveLlm(this.#llmConfig);
     const { client, model } = await this.#llm;
     const tools = this.#llmConfig.tools ?? options.tools ?? [];
-    const completion = await client.chat.completions.create(
-      {
-        model,
-        messages: [{ role: 'system', content: this.systemMessage }, ...messages],
-        ...(tools.length > 0 && { tools: [...tools] }),
-        ...(this.#llmConfig.temperature !== undefined && {
-          temperature: this.#llmConfig.temperature,
-        }),
-      },
-      options.signal === undefined ? {} : { signal: options.signal },
-    );
-    const message = completion.choices[0]?.message;
-    if (message === undefined) throw new Error('The model answered without a message.');
+    let completion: ChatCompletionLike;
+    try {
+      completion = await client.chat.completions.create(
+        {
+          model,
+          messages: [{ role: 'system', content: this.systemMessage }, ...messages],
+          ...(tools.length > 0 && { tools: [...tools] }),
+          ...(this.#llmConfig.temperature !== undefined && {
+            temperature: this.#llmConfig.temperature,
+          }),
+        },
+        options.signal === undefined ? {} : { signal: options.signal },
+      );
+    } catch (error) {
+      // The client's own abort error differs per client; one typed error for every cancelled run.
+      if (options.signal?.aborted) {
+        throw new AuthSecAbortedError('The model request was aborted by its signal.');
+      }
+      throw error;
+    }
+    const message = completion?.choices?.[0]?.message;
+    if (message === undefined || message === null) {
+      throw new AuthSecResponseError(
+        'The model answered without a message: check that llmConfig points at a chat completions endpoint.',
+        ['choices[0].message'],
+      );
+    }
     const toolCalls = message.tool_calls ?? [];
     return {
       role: 'assistant',
@@ -106,4 +129,21 @@ export class AssistantAgent {
       ...(toolCalls.length > 0 && { tool_calls: toolCalls.map((call) => ({ ...call })) }),
     };
   }
+}
+
+const AGENT_NAME = /^[^\s<|\\/>]{1,64}$/;
+
+/**
+ * The problems of an agent name, which is sent as each message's `name`.
+ * @internal
+ * @param kind - the class, for the message
+ * @param name - the name given
+ * @returns the problems, empty when OpenAI accepts it
+ */
+export function agentNameProblems(kind: string, name: unknown): string[] {
+  return typeof name === 'string' && AGENT_NAME.test(name)
+    ? []
+    : [
+        `${kind} name ${JSON.stringify(name)} is not allowed: use 1–64 characters without spaces or <|\\/>, e.g. user_proxy (OpenAI's rule for a message name)`,
+      ];
 }

@@ -8,7 +8,10 @@ import {
 } from '@authsec/core';
 import { z } from 'zod';
 
-/** What a function receives next to its arguments: requests that carry the delegation token. */
+/**
+ * What a function receives next to its arguments: requests that carry the delegation token. The
+ * token itself is not in it, so a function's code never sees (and cannot leak) it.
+ */
 export interface FunctionContext {
   /** The function's name, as the model called it. */
   readonly name: string;
@@ -16,8 +19,6 @@ export interface FunctionContext {
   readonly toolCallId: string | undefined;
   /** Aborts when the run is cancelled; already passed to the requests below. */
   readonly signal: AbortSignal | undefined;
-  /** The AuthSec client, for anything else (its token never needs to be touched). */
-  readonly client: AuthSecClient;
   /** `fetch` with `Authorization: Bearer <delegation token>`; relative paths join `downstreamUrl`. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** `client.request()`: resolves on 2xx, throws typed AuthSec errors otherwise. */
@@ -38,7 +39,7 @@ export interface DefineFunctionOptions<S extends z.ZodObject> {
   scope?: string | readonly string[];
   /** Let the context send POST, PUT, PATCH and DELETE requests. @default false */
   allowWrite?: boolean;
-  /** The client whose token the calls use. @default the map's client, else one shared client built from the environment */
+  /** The client whose token the calls use. @default the map's client, else core's `getDefaultClient()` */
   client?: AuthSecClient;
 }
 
@@ -57,7 +58,7 @@ export interface AuthSecFunction<S extends z.ZodObject = z.ZodObject> {
   readonly scopes: readonly string[];
   readonly allowWrite: boolean;
   readonly client: AuthSecClient | undefined;
-  /** The JSON Schema sent to the model. */
+  /** The JSON Schema sent to the model: an object schema, `additionalProperties: false` unless the zod object is loose. */
   readonly jsonSchema: Record<string, unknown>;
   readonly implementation: FunctionImplementation<S>;
 }
@@ -72,7 +73,9 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * @param options - name, description, zod `parameters`, `scope`, `allowWrite`, `client`
  * @param fn - the implementation
  * @returns the function, for {@link createFunctionMap}
- * @throws TypeError for a name OpenAI refuses or parameters that are not a zod object
+ * @throws AuthSecConfigError for a name OpenAI refuses, a missing description or implementation,
+ *   parameters that are not a zod object, a type JSON Schema cannot express (dates, bigints …), or a
+ *   blank scope; every problem at once
  * @example
  * ```ts
  * const fetchSecureData = defineFunction(
@@ -91,28 +94,69 @@ export function defineFunction<S extends z.ZodObject = z.ZodObject<Record<string
   options: DefineFunctionOptions<S>,
   fn: FunctionImplementation<S>,
 ): AuthSecFunction<S> {
-  if (!NAME.test(options.name)) {
-    throw new TypeError(
-      `Function name ${JSON.stringify(options.name)} is not allowed: use 1–64 letters, digits, _ or -.`,
+  const name = String(options?.name);
+  const problems: string[] = [];
+  if (typeof options?.name !== 'string' || !NAME.test(options.name)) {
+    problems.push(
+      `function name ${JSON.stringify(options?.name)} is not allowed: use 1–64 letters, digits, _ or - (OpenAI's rule)`,
     );
   }
-  const parameters = (options.parameters ?? z.object({})) as S;
-  if (!(parameters instanceof z.ZodObject)) {
-    throw new TypeError(`parameters of ${options.name} must be a zod object schema (z.object).`);
+  if (typeof options?.description !== 'string') {
+    problems.push(`${name} needs a description: the model reads it to decide when to call`);
   }
-  if (typeof fn !== 'function') throw new TypeError(`${options.name} needs an implementation.`);
-  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(parameters, { io: 'input' });
-  const scope = options.scope ?? [];
+  if (typeof fn !== 'function') problems.push(`${name} needs an implementation function`);
+  const parameters = (options?.parameters ?? z.object({})) as S;
+  let jsonSchema: Record<string, unknown> = {};
+  if (!(parameters instanceof z.ZodObject)) {
+    problems.push(`parameters of ${name} must be a zod object schema (z.object)`);
+  } else {
+    try {
+      const { $schema: _ignored, ...schema } = z.toJSONSchema(parameters, { io: 'input' });
+      jsonSchema = closeObjects(schema) as Record<string, unknown>;
+    } catch (error) {
+      problems.push(
+        `parameters of ${name} cannot be sent to a model: ${(error as Error).message} (use strings, numbers, booleans, enums, arrays and objects)`,
+      );
+    }
+  }
+  const scope = options?.scope ?? [];
+  const scopes = typeof scope === 'string' ? [scope] : [...scope];
+  if (scopes.some((item) => typeof item !== 'string' || item.trim() === '')) {
+    problems.push(`scope of ${name} must be a permission or a list of them, none blank`);
+  }
+  if (problems.length > 0) throw new AuthSecConfigError(problems);
   return Object.freeze({
-    name: options.name,
+    name,
     description: options.description,
     parameters,
-    scopes: Object.freeze(typeof scope === 'string' ? [scope] : [...scope]),
+    scopes: Object.freeze(scopes),
     allowWrite: options.allowWrite === true,
     client: options.client,
     jsonSchema,
     implementation: fn,
   });
+}
+
+// zod's input-side schema leaves `additionalProperties` out for plain objects, which strip unknown
+// keys; say so to the model. Loose objects (`additionalProperties: {}`) and records keep theirs.
+function closeObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(closeObjects);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    out[key] =
+      key === 'properties' || key === '$defs' || key === 'definitions'
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, closeObjects(v)]),
+          )
+        : key === 'enum' || key === 'const' || key === 'default' || key === 'examples'
+          ? value
+          : closeObjects(value);
+  }
+  if (out.type === 'object' && 'properties' in out && !('additionalProperties' in out)) {
+    out.additionalProperties = false;
+  }
+  return out;
 }
 
 /**
@@ -122,7 +166,7 @@ export function defineFunction<S extends z.ZodObject = z.ZodObject<Record<string
  */
 export function createContext(
   fn: AuthSecFunction,
-  client: AuthSecClient,
+  getClient: () => AuthSecClient,
   call: { toolCallId?: string | undefined; signal?: AbortSignal | undefined },
 ): FunctionContext {
   const { signal } = call;
@@ -140,18 +184,17 @@ export function createContext(
     name: fn.name,
     toolCallId: call.toolCallId,
     signal,
-    client,
     async fetch(input: string | URL | Request, init?: RequestInit) {
       checkMethod(init?.method ?? (input instanceof Request ? input.method : undefined));
-      return client.fetch(input, withSignal(init));
+      return getClient().fetch(input, withSignal(init));
     },
     async request(path: string | URL, options?: AuthSecRequestOptions) {
       checkMethod(options?.method);
-      return client.request(path, withSignal(options) ?? {});
+      return getClient().request(path, withSignal(options) ?? {});
     },
     async requestJson<T = unknown>(path: string | URL, options?: AuthSecRequestJsonOptions<T>) {
       checkMethod(options?.method);
-      return client.requestJson<T>(path, withSignal(options) ?? {});
+      return getClient().requestJson<T>(path, withSignal(options) ?? {});
     },
   });
 }

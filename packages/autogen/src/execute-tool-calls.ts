@@ -1,6 +1,12 @@
 // executeToolCalls: answers an assistant's tool calls with one `tool` message each, in order.
 
-import { AuthSecError, isFatalAuthSecError } from '@authsec/core';
+import {
+  AuthSecAbortedError,
+  AuthSecConfigError,
+  AuthSecError,
+  isAuthSecError,
+  isFatalAuthSecError,
+} from '@authsec/core';
 import { type FunctionMap, MAPPED, type MappedFunction, parseArguments } from './function-map.js';
 import { FunctionCallError, toToolContent, toToolError } from './tool-result.js';
 import type { ToolCall, ToolMessage } from './wire.js';
@@ -17,18 +23,20 @@ export interface ExecuteToolCallsOptions {
 
 /**
  * A function call failed in a way no model can fix (configuration, a rejected, revoked or expired
- * delegation …), so the run must stop. It carries the fatal error's `code` (so
- * `isFatalAuthSecError()` is true), the error itself as `cause`, and the partial results.
+ * delegation …), or the run's signal aborted, so the run must stop. It carries the first such
+ * error's `code` (so `isFatalAuthSecError()` is true after a fatal failure), that error as
+ * `cause`, and the partial results: the answers of every call that completed.
  */
 export class AuthSecToolCallsError extends AuthSecError {
   /** The `tool` messages of the calls that completed, in the order of `tool_calls`. */
   readonly messages: readonly ToolMessage[];
-  /** The ids left without an answer: the failed call(s) and those not started after the failure. */
+  /** The ids left without an answer: the fatally failed (or aborted) calls. */
   readonly unansweredToolCallIds: readonly string[];
-  /** Every fatal error, first one first (usually one). */
+  /** Every fatal (or abort) error, first one first (usually one). */
   readonly errors: readonly AuthSecError[];
 
   /**
+   * Collects the run-stopping errors of one batch of tool calls with the answers that completed.
    * @param errors - the fatal errors, at least one
    * @param messages - the completed calls' messages
    * @param unansweredToolCallIds - ids without an answer
@@ -56,15 +64,16 @@ export class AuthSecToolCallsError extends AuthSecError {
  * Runs an assistant message's `tool_calls` against a function map, at most `concurrency` at a
  * time, and returns exactly one `tool` message per `tool_call_id`, in the order of `toolCalls`,
  * even when calls fail: an unknown name, arguments that are not JSON or fail the schema, a missing
- * scope, a 404 … each become the error's `toJSON()` for the model. A fatal failure lets the calls
- * already running finish, starts no new ones, and then throws {@link AuthSecToolCallsError}.
+ * scope, a 404 … each become the error's `toJSON()` for the model. A fatal failure does not cancel
+ * the other calls: they all run and finish, then {@link AuthSecToolCallsError} is thrown with
+ * their answers. An aborted `signal` throws it too, once the running calls have settled.
  * A repeated `tool_call_id` is answered once.
  * @param toolCalls - `message.tool_calls` of an assistant message
  * @param functionMap - a `functionMap` from {@link createFunctionMap}, or plain functions by name
  * @param options - `concurrency`, `signal`, `maxResultChars`
  * @returns the `tool` messages to append to the conversation
- * @throws AuthSecToolCallsError after a fatal AuthSec error, with the partial results
- * @throws RangeError for a `concurrency` below 1
+ * @throws AuthSecToolCallsError after a fatal AuthSec error or an abort, with the partial results
+ * @throws AuthSecConfigError for a `concurrency` that is not an integer of at least 1
  * @example
  * ```ts
  * const message = completion.choices[0].message;
@@ -78,8 +87,11 @@ export async function executeToolCalls(
 ): Promise<ToolMessage[]> {
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError('concurrency must be an integer of at least 1.');
+    throw new AuthSecConfigError([
+      `concurrency must be an integer of at least 1 (got ${String(concurrency)})`,
+    ]);
   }
+  const { signal } = options;
   const maxChars = options.maxResultChars ?? 20_000;
   const seen = new Set<string>();
   const calls = toolCalls.filter((call) => !seen.has(call.id) && seen.add(call.id));
@@ -87,14 +99,17 @@ export async function executeToolCalls(
   const fatal: AuthSecError[] = [];
   let next = 0;
 
+  // A fatal failure does not stop the other workers: every other call still gets its answer.
+  // Only an abort stops new calls from starting.
   const worker = async () => {
-    while (fatal.length === 0 && next < calls.length) {
+    while (next < calls.length && !signal?.aborted) {
       const index = next++;
       const call = calls[index] as ToolCall;
       try {
-        contents[index] = await runOne(call, functionMap, options.signal, maxChars);
+        contents[index] = await runOne(call, functionMap, signal, maxChars);
       } catch (error) {
         if (isFatalAuthSecError(error)) fatal.push(error as AuthSecError);
+        else if (signal?.aborted) fatal.push(abortError(error));
         else contents[index] = toToolContent(toToolError(error), maxChars);
       }
     }
@@ -108,8 +123,15 @@ export async function executeToolCalls(
     if (content === undefined) unanswered.push(call.id);
     else messages.push({ role: 'tool', tool_call_id: call.id, content });
   });
+  if (fatal.length === 0 && unanswered.length > 0) fatal.push(abortError(undefined));
   if (fatal.length > 0) throw new AuthSecToolCallsError(fatal, messages, unanswered);
   return messages;
+}
+
+function abortError(error: unknown): AuthSecError {
+  return isAuthSecError(error) && error.code === 'ERR_AUTHSEC_ABORTED'
+    ? error
+    : new AuthSecAbortedError('The tool calls were aborted by their signal.');
 }
 
 async function runOne(

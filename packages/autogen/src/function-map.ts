@@ -1,6 +1,13 @@
 // createFunctionMap: the seed's `function_map` (name → async function) plus the matching OpenAI `tools`.
 
-import { type AuthSecClient, getDefaultClient, isFatalAuthSecError } from '@authsec/core';
+import {
+  AuthSecAbortedError,
+  type AuthSecClient,
+  AuthSecConfigError,
+  getDefaultClient,
+  isAuthSecError,
+  isFatalAuthSecError,
+} from '@authsec/core';
 import { type AuthSecFunction, createContext } from './define-function.js';
 import { FunctionCallError, toToolContent, toToolError } from './tool-result.js';
 import type { FunctionToolDefinition } from './wire.js';
@@ -16,7 +23,8 @@ export interface FunctionCallOptions {
 /**
  * One entry of a function map: takes the model's arguments (JSON text or an object) and resolves
  * to the `tool` message content. Model-fixable failures resolve to the error's JSON; it rejects
- * only for fatal AuthSec errors (`isFatalAuthSecError`), which must stop the run.
+ * only for fatal AuthSec errors (`isFatalAuthSecError`), which must stop the run, and with
+ * `AuthSecAbortedError` once `signal` has aborted.
  */
 export type MappedFunction = (
   args: string | Record<string, unknown>,
@@ -33,7 +41,7 @@ export type FunctionMap = Readonly<
 
 /** Options of {@link createFunctionMap}. */
 export interface CreateFunctionMapOptions {
-  /** The client of functions defined without one. @default one client per process built from the environment (`AUTHSEC_*`, `DOWNSTREAM_URL`) */
+  /** The client of functions defined without one. @default core's `getDefaultClient()`: one client per process, built from the environment (`AUTHSEC_*`, `DOWNSTREAM_URL`) when a call first needs it */
   client?: AuthSecClient;
   /** Longest `tool` message content; longer results are cut with a marker. @default 20000 */
   maxResultChars?: number;
@@ -49,11 +57,6 @@ export interface FunctionMapResult {
   readonly functions: readonly AuthSecFunction[];
 }
 
-// Core's default client, built on first use (not at import): one token cache per process.
-function sharedClient(): AuthSecClient {
-  return getDefaultClient();
-}
-
 /**
  * Builds the function map and the OpenAI `tools` for a list of {@link defineFunction} results.
  * Each mapped function parses and validates its arguments, checks the scope with
@@ -62,7 +65,8 @@ function sharedClient(): AuthSecClient {
  * @param functions - the functions; names must be unique
  * @param options - `client`, `maxResultChars`
  * @returns `{ functionMap, tools, functions }`
- * @throws TypeError for a duplicate name or a bad `maxResultChars`
+ * @throws AuthSecConfigError for a duplicate name, something that is not a {@link defineFunction}
+ *   result, or a `maxResultChars` below 100
  * @example
  * ```ts
  * const { functionMap, tools } = createFunctionMap([fetchSecureData], { client });
@@ -74,16 +78,21 @@ export function createFunctionMap(
   options: CreateFunctionMapOptions = {},
 ): FunctionMapResult {
   const maxChars = options.maxResultChars ?? 20_000;
+  const problems: string[] = [];
   if (!Number.isInteger(maxChars) || maxChars < 100) {
-    throw new TypeError('maxResultChars must be an integer of at least 100.');
+    problems.push('maxResultChars must be an integer of at least 100');
   }
   const functionMap: Record<string, MappedFunction> = {};
   for (const fn of functions) {
-    if (Object.hasOwn(functionMap, fn.name)) {
-      throw new TypeError(`Two functions are named ${fn.name}: names must be unique.`);
+    if (typeof fn?.implementation !== 'function' || typeof fn.jsonSchema !== 'object') {
+      problems.push('createFunctionMap takes the results of defineFunction()');
+    } else if (Object.hasOwn(functionMap, fn.name)) {
+      problems.push(`two functions are named ${fn.name}: names must be unique`);
+    } else {
+      functionMap[fn.name] = mapFunction(fn, options.client, maxChars);
     }
-    functionMap[fn.name] = mapFunction(fn, options.client, maxChars);
   }
+  if (problems.length > 0) throw new AuthSecConfigError(problems);
   const tools = functions.map(
     (fn): FunctionToolDefinition => ({
       type: 'function',
@@ -119,14 +128,20 @@ function mapFunction(
           },
         );
       }
-      const client = fn.client ?? mapClient ?? sharedClient();
+      // Core's default client is built only when a call needs AuthSec: one token cache per process.
+      const client = () => fn.client ?? mapClient ?? getDefaultClient();
       if (fn.scopes.length > 0) {
-        await client.requirePermissions(fn.scopes, call.signal ? { signal: call.signal } : {});
+        await client().requirePermissions(fn.scopes, call.signal ? { signal: call.signal } : {});
       }
       const context = createContext(fn, client, call);
       return toToolContent(await fn.implementation(parsed.data, context), maxChars);
     } catch (error) {
       if (isFatalAuthSecError(error)) throw error;
+      if (call.signal?.aborted) {
+        throw isAuthSecError(error) && error.code === 'ERR_AUTHSEC_ABORTED'
+          ? error
+          : new AuthSecAbortedError(`The call of ${fn.name} was aborted by its signal.`);
+      }
       return toToolContent(toToolError(error), maxChars);
     }
   };

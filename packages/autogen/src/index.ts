@@ -23,11 +23,16 @@ export {
   AuthSecTimeoutError,
   AuthSecTokenRejectedError,
   AuthSecUnauthenticatedError,
+  closeDefaultClient,
+  type DelegationTokenInfo,
   expandPath,
   getDefaultClient,
   getDelegationToken,
   isAuthSecError,
   isFatalAuthSecError,
+  type Logger,
+  type LogLevel,
+  type QueryValue,
 } from '@authsec/core';
 export {
   AssistantAgent,

@@ -1,5 +1,6 @@
 // The assistant's model settings: the seed's `config_list` or a ready OpenAI-compatible client.
 
+import { AuthSecConfigError } from '@authsec/core';
 import type { FunctionToolDefinition, ToolCall } from './wire.js';
 
 /** One entry of AutoGen's `config_list`. */
@@ -63,24 +64,79 @@ export type LlmConfig =
 /**
  * Resolves an {@link LlmConfig} to a client and a model, importing `openai` only for `config_list`.
  * @internal
+ * @param config - the agent's `llmConfig`
+ * @returns the client and the model name
+ * @throws AuthSecConfigError for an empty `config_list`, a missing `model`, `openai` not installed,
+ *   or no API key (neither `api_key` nor `OPENAI_API_KEY`)
  */
 export async function resolveLlm(
   config: LlmConfig,
 ): Promise<{ client: ChatCompletionsClient; model: string }> {
   if ('client' in config) return { client: config.client, model: config.model };
-  const entry = config.config_list[0];
-  if (entry === undefined) throw new TypeError('llmConfig.config_list needs at least one entry.');
+  const entry = config.config_list?.[0];
+  if (entry === undefined) {
+    throw new AuthSecConfigError([
+      'llmConfig.config_list is empty: give it one entry, { model, api_key, base_url }',
+    ]);
+  }
   let OpenAI: typeof import('openai').OpenAI;
   try {
     ({ OpenAI } = await import('openai'));
   } catch {
-    throw new Error(
-      'llmConfig.config_list needs the openai package: run `npm install openai`, or pass llmConfig: { client, model }.',
+    throw new AuthSecConfigError([
+      'llmConfig.config_list needs the openai package: run `npm install openai`, or pass llmConfig: { client, model }',
+    ]);
+  }
+  try {
+    const client = new OpenAI({
+      ...(entry.api_key !== undefined && { apiKey: entry.api_key }),
+      ...(entry.base_url !== undefined && { baseURL: entry.base_url }),
+    });
+    return { client: client as unknown as ChatCompletionsClient, model: entry.model };
+  } catch {
+    // The openai client refuses to start without a key; its own error is replaced by one that
+    // names both places a key can come from.
+    throw new AuthSecConfigError([
+      entry.api_key
+        ? 'the openai client refused llmConfig.config_list[0]: check model, api_key and base_url'
+        : 'llmConfig.config_list[0].api_key is missing: pass `api_key` or set `OPENAI_API_KEY`',
+    ]);
+  }
+}
+
+/**
+ * Checks an {@link LlmConfig} before any request, listing every problem.
+ * @internal
+ * @param config - the agent's `llmConfig`
+ * @returns the problems, empty when it is usable
+ */
+export function llmConfigProblems(config: LlmConfig | undefined): string[] {
+  if (config === undefined || typeof config !== 'object') {
+    return [
+      'llmConfig is missing: pass { config_list: [{ model, api_key, base_url }] } or { client, model }',
+    ];
+  }
+  const problems: string[] = [];
+  if ('client' in config) {
+    if (typeof config.client?.chat?.completions?.create !== 'function') {
+      problems.push('llmConfig.client must have chat.completions.create, like an OpenAI client');
+    }
+    if (typeof config.model !== 'string' || config.model.trim() === '') {
+      problems.push('llmConfig.model is missing: name the model, e.g. gpt-4o-mini');
+    }
+    return problems;
+  }
+  if (!Array.isArray(config.config_list) || config.config_list.length === 0) {
+    return ['llmConfig.config_list is empty: give it one entry, { model, api_key, base_url }'];
+  }
+  const entry = config.config_list[0] as ModelConfig;
+  if (typeof entry?.model !== 'string' || entry.model.trim() === '') {
+    problems.push('llmConfig.config_list[0].model is missing: name the model, e.g. gpt-4o-mini');
+  }
+  if (entry?.base_url !== undefined && !/^https?:\/\//.test(String(entry.base_url))) {
+    problems.push(
+      'llmConfig.config_list[0].base_url must be an http(s) URL, e.g. http://127.0.0.1:8000/v1',
     );
   }
-  const client = new OpenAI({
-    ...(entry.api_key !== undefined && { apiKey: entry.api_key }),
-    ...(entry.base_url !== undefined && { baseURL: entry.base_url }),
-  });
-  return { client: client as unknown as ChatCompletionsClient, model: entry.model };
+  return problems;
 }

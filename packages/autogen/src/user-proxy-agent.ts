@@ -1,6 +1,11 @@
 // UserProxyAgent: runs the assistant's tool calls from a function map, as AutoGen's user proxy does.
 
-import type { AssistantAgent, AssistantMessage } from './assistant-agent.js';
+import { AuthSecAbortedError, AuthSecConfigError } from '@authsec/core';
+import {
+  type AssistantAgent,
+  type AssistantMessage,
+  agentNameProblems,
+} from './assistant-agent.js';
 import { executeToolCalls } from './execute-tool-calls.js';
 import type { FunctionMap, FunctionMapResult } from './function-map.js';
 import type { ChatMessage, FunctionToolDefinition, ToolMessage } from './wire.js';
@@ -85,29 +90,40 @@ export class UserProxyAgent {
   readonly #concurrency: number;
 
   /**
-   * @param name - the agent's name
+   * Creates the proxy; nothing runs until {@link UserProxyAgent.initiateChat}.
+   * @param name - the agent's name, sent as the user messages' `name` (no spaces or `<|\\/>`)
    * @param options - `functionMap`, `humanInputMode`, `getHumanInput`, `maxConsecutiveAutoReply`, `concurrency`
-   * @throws TypeError for an unknown mode, a missing `getHumanInput`, or a negative limit
+   * @throws AuthSecConfigError for a name OpenAI refuses, an unknown mode, a missing
+   *   `getHumanInput`, a negative limit or a `concurrency` below 1; every problem at once
    */
   constructor(name: string, options: UserProxyAgentOptions = {}) {
     this.name = name;
     this.humanInputMode = options.humanInputMode ?? 'NEVER';
-    if (!['NEVER', 'ALWAYS', 'TERMINATE'].includes(this.humanInputMode)) {
-      throw new TypeError(`humanInputMode must be NEVER, ALWAYS or TERMINATE.`);
-    }
-    if (this.humanInputMode !== 'NEVER' && typeof options.getHumanInput !== 'function') {
-      throw new TypeError(`humanInputMode ${this.humanInputMode} needs a getHumanInput function.`);
-    }
     this.maxConsecutiveAutoReply = options.maxConsecutiveAutoReply ?? 10;
-    if (!Number.isInteger(this.maxConsecutiveAutoReply) || this.maxConsecutiveAutoReply < 0) {
-      throw new TypeError('maxConsecutiveAutoReply must be an integer of at least 0.');
+    const problems = agentNameProblems('UserProxyAgent', name);
+    if (!['NEVER', 'ALWAYS', 'TERMINATE'].includes(this.humanInputMode)) {
+      problems.push(
+        `humanInputMode ${JSON.stringify(this.humanInputMode)} is unknown: use NEVER, ALWAYS or TERMINATE`,
+      );
+    } else if (this.humanInputMode !== 'NEVER' && typeof options.getHumanInput !== 'function') {
+      problems.push(
+        `humanInputMode ${this.humanInputMode} needs a getHumanInput function: pass getHumanInput, or use humanInputMode NEVER`,
+      );
     }
+    if (!Number.isInteger(this.maxConsecutiveAutoReply) || this.maxConsecutiveAutoReply < 0) {
+      problems.push('maxConsecutiveAutoReply must be an integer of at least 0');
+    }
+    const concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      problems.push('concurrency must be an integer of at least 1');
+    }
+    if (problems.length > 0) throw new AuthSecConfigError(problems);
     const map = options.functionMap ?? {};
     const isResult = isFunctionMapResult(map);
     this.#functionMap = isResult ? map.functionMap : map;
     this.#tools = isResult ? map.tools : [];
     this.#getHumanInput = options.getHumanInput;
-    this.#concurrency = options.concurrency ?? 4;
+    this.#concurrency = concurrency;
   }
 
   /**
@@ -116,8 +132,9 @@ export class UserProxyAgent {
    * @param assistant - the assistant to talk to
    * @param options - the first `message`, `signal`
    * @returns the transcript, the summary and why it ended
-   * @throws AuthSecToolCallsError when a function fails fatally (revoked delegation, config …);
-   *   the model client's errors
+   * @throws AuthSecToolCallsError when a function fails fatally (revoked delegation, config …) or
+   *   the signal aborts during the tool calls; AuthSecAbortedError when it aborts between turns;
+   *   the assistant's errors (see {@link AssistantAgent.generateReply})
    */
   async initiateChat(assistant: AssistantAgent, options: InitiateChatOptions): Promise<ChatResult> {
     const { signal } = options;
@@ -134,7 +151,7 @@ export class UserProxyAgent {
     });
 
     for (;;) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw new AuthSecAbortedError('The chat was aborted by its signal.');
       const reply = await assistant.generateReply(chatHistory, {
         tools: this.#tools,
         ...(signal !== undefined && { signal }),
@@ -163,7 +180,7 @@ export class UserProxyAgent {
         if (input.trim() === 'exit') return end('human_exit');
         if (input.trim() !== '') {
           // Every tool call needs an answer before the next user message, so decline them.
-          if (!says) chatHistory.push(...calls.map((call) => declined(call.id)));
+          chatHistory.push(...[...new Set(calls.map((call) => call.id))].map(declined));
           chatHistory.push({ role: 'user', content: input, name: this.name });
           autoReplies = 0;
           continue;

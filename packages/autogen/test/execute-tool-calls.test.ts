@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthSecClient,
+  AuthSecConfigError,
   AuthSecDelegationNotFoundError,
   AuthSecToolCallsError,
   createFunctionMap,
@@ -28,6 +29,47 @@ afterAll(async () => {
   await reader.close();
   await Promise.all([demo.close(), llm.close()]);
 });
+
+/** A function whose calls each wait for their own release, so concurrency is observed, not timed. */
+class Gates {
+  readonly started: string[] = [];
+  inFlight = 0;
+  peak = 0;
+  readonly #open = new Map<string, () => void>();
+  readonly #waiters: (() => void)[] = [];
+  readonly fn = defineFunction(
+    { name: 'gated', description: 'Waits to be released.' },
+    async (_args, { toolCallId }) => {
+      const id = String(toolCallId);
+      this.inFlight += 1;
+      this.peak = Math.max(this.peak, this.inFlight);
+      this.started.push(id);
+      const released = new Promise<void>((resolve) => this.#open.set(id, resolve));
+      for (const wake of this.#waiters.splice(0)) wake();
+      await released;
+      this.inFlight -= 1;
+      return `done ${id}`;
+    },
+  );
+
+  async #until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Resolves once `count` calls are waiting at once. */
+  running(count: number): Promise<void> {
+    return this.#until(() => this.inFlight >= count);
+  }
+
+  /** Resolves once the call `id` has started. */
+  waitStarted(id: string): Promise<void> {
+    return this.#until(() => this.#open.has(id));
+  }
+
+  release(id: string): void {
+    this.#open.get(id)?.();
+  }
+}
 
 /** Asks the local model (through the real openai client) for the scripted tool calls. */
 async function toolCallsFor(
@@ -88,36 +130,48 @@ describe('executeToolCalls', () => {
     expect(notObject).toMatchObject({ code: 'ERR_AUTOGEN_INVALID_JSON' });
   });
 
-  it('runs calls in parallel up to the limit and keeps the order of tool_calls', async () => {
-    let running = 0;
-    let peak = 0;
-    const slow = defineFunction(
-      { name: 'slow', description: 'x' },
-      async (_args, { toolCallId }) => {
-        running += 1;
-        peak = Math.max(peak, running);
-        // Later calls finish first, so order can only come from tool_calls.
-        await new Promise((resolve) => setTimeout(resolve, 60 - Number(toolCallId?.slice(1)) * 8));
-        running -= 1;
-        return toolCallId;
-      },
-    );
-    const { functionMap } = createFunctionMap([slow], { client: reader });
-    const calls = Array.from({ length: 6 }, (_, i) => ({
+  it('runs at most `concurrency` calls at once (4 by default) and answers in the order of tool_calls', async () => {
+    const gates = new Gates();
+    const { functionMap } = createFunctionMap([gates.fn], { client: reader });
+    const calls = Array.from({ length: 7 }, (_, i) => ({
       id: `c${i}`,
       type: 'function' as const,
-      function: { name: 'slow', arguments: '{}' },
+      function: { name: 'gated', arguments: '{}' },
     }));
-    const started = Date.now();
-    const messages = await executeToolCalls(calls, functionMap, { concurrency: 3 });
-    expect(messages.map((m) => m.content)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']);
-    expect(peak).toBe(3);
-    expect(Date.now() - started).toBeLessThan(300);
-    const serial = await executeToolCalls(calls.slice(0, 2), functionMap, { concurrency: 1 });
-    expect(serial).toHaveLength(2);
-    expect(peak).toBe(3);
-    await expect(executeToolCalls(calls, functionMap, { concurrency: 0 })).rejects.toThrow(
-      RangeError,
+
+    const limited = executeToolCalls(calls, functionMap, { concurrency: 3 });
+    await gates.running(3);
+    expect(gates.started).toEqual(['c0', 'c1', 'c2']);
+    // Finish them last-first: each free slot starts the next call, never a fourth at once.
+    for (const id of ['c2', 'c1', 'c0', 'c5', 'c4', 'c3', 'c6']) {
+      await gates.waitStarted(id);
+      expect(gates.inFlight).toBeLessThanOrEqual(3);
+      gates.release(id);
+    }
+    const messages = await limited;
+    expect(gates.peak).toBe(3);
+    expect(messages.map((m) => m.tool_call_id)).toEqual(calls.map((c) => c.id));
+    expect(messages.map((m) => m.content)).toEqual(calls.map((c) => `done ${c.id}`));
+
+    const byDefault = new Gates();
+    const defaultMap = createFunctionMap([byDefault.fn], { client: reader }).functionMap;
+    const all = executeToolCalls(calls, defaultMap);
+    await byDefault.running(4);
+    expect(byDefault.started).toEqual(['c0', 'c1', 'c2', 'c3']);
+    for (const id of ['c3', 'c2', 'c1', 'c0', 'c6', 'c5', 'c4']) {
+      await byDefault.waitStarted(id);
+      expect(byDefault.inFlight).toBeLessThanOrEqual(4);
+      byDefault.release(id);
+    }
+    await all;
+    expect(byDefault.peak).toBe(4);
+  });
+
+  it('refuses a concurrency below 1 with a config error', async () => {
+    const error = await executeToolCalls([], {}, { concurrency: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthSecConfigError);
+    expect((error as Error).message).toBe(
+      'Invalid AuthSec configuration: concurrency must be an integer of at least 1 (got 0)',
     );
   });
 
@@ -167,6 +221,96 @@ describe('executeToolCalls', () => {
     expect(fatal.unansweredToolCallIds).toEqual(['b']);
     expectNoToken(inspect(fatal) + JSON.stringify(fatal), demo.agents.reader.delegation.token);
     await client.close();
+  });
+
+  it('after a fatal failure still runs the calls that had not started, and carries their answers', async () => {
+    const revoked = await demo.authsec.createDelegatedAgent({ permissions: ['read:customers'] });
+    demo.authsec.revoke(revoked.agent.clientId);
+    const client = clientFor(demo, revoked.agent.clientId);
+    const revokedFetch = defineFunction(
+      { name: 'revoked_fetch', description: 'x', scope: 'read:customers' },
+      () => 'never',
+    );
+    const functionMap = {
+      ...createFunctionMap([fetchSecureData], { client: reader }).functionMap,
+      ...createFunctionMap([revokedFetch], { client }).functionMap,
+    };
+    const call = (id: string, name: string, args = '{"customer_id":"42"}') => ({
+      id,
+      type: 'function',
+      function: { name, arguments: args },
+    });
+    const error = await executeToolCalls(
+      [call('b', 'revoked_fetch'), call('x', 'nope'), call('a', 'fetch_secure_data')],
+      functionMap,
+      { concurrency: 1 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthSecToolCallsError);
+    const fatal = error as AuthSecToolCallsError;
+    expect(fatal.unansweredToolCallIds).toEqual(['b']);
+    expect(fatal.messages.map((m) => m.tool_call_id)).toEqual(['x', 'a']);
+    expect(JSON.parse(fatal.messages[0]?.content ?? '')).toMatchObject({
+      code: 'ERR_AUTOGEN_UNKNOWN_FUNCTION',
+    });
+    expect(JSON.parse(fatal.messages[1]?.content ?? '')).toMatchObject({ id: '42' });
+    expect(fatal.errors.map((e) => e.code)).toEqual(['ERR_AUTHSEC_DELEGATION_NOT_FOUND']);
+    expect(fatal.toJSON()).toMatchObject({ code: 'ERR_AUTHSEC_DELEGATION_NOT_FOUND' });
+    await client.close();
+  });
+
+  it('stops starting calls once the signal aborts, then throws with the answers so far', async () => {
+    const gates = new Gates();
+    const { functionMap } = createFunctionMap([gates.fn], { client: reader });
+    const controller = new AbortController();
+    const calls = ['c0', 'c1', 'c2'].map((id) => ({
+      id,
+      type: 'function' as const,
+      function: { name: 'gated', arguments: '{}' },
+    }));
+    const run = executeToolCalls(calls, functionMap, {
+      concurrency: 1,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    await gates.running(1);
+    controller.abort();
+    gates.release('c0');
+    const error = (await run) as AuthSecToolCallsError;
+    expect(error).toBeInstanceOf(AuthSecToolCallsError);
+    expect(error.code).toBe('ERR_AUTHSEC_ABORTED');
+    expect(error.messages.map((m) => m.tool_call_id)).toEqual(['c0']);
+    expect(error.unansweredToolCallIds).toEqual(['c1', 'c2']);
+    expect(gates.started).toEqual(['c0']);
+  });
+
+  it('answers tool calls streamed through the openai client', async () => {
+    const { functionMap, tools } = createFunctionMap([fetchSecureData], { client: reader });
+    llm.setReplies([
+      {
+        toolCalls: [
+          { id: 's1', name: 'fetch_secure_data', arguments: { customer_id: '42' } },
+          { id: 's2', name: 'fetch_secure_data', arguments: { customer_id: '7' } },
+        ],
+      },
+      { content: 'Acme and Globex.' },
+    ]);
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Both?' }];
+    const stream = openai.chat.completions.stream({
+      model: 'gpt-test',
+      messages,
+      tools: [...tools],
+    });
+    const message = (await stream.finalChatCompletion()).choices[0]?.message;
+    expect(llm.requests.at(-1)?.stream).toBe(true);
+    const answers = await executeToolCalls(message?.tool_calls ?? [], functionMap);
+    expect(answers.map((m) => m.tool_call_id)).toEqual(['s1', 's2']);
+    messages.push(message as OpenAI.ChatCompletionMessageParam, ...answers);
+    // The local server refuses, as OpenAI does, a follow-up whose tool calls lack an answer.
+    const next = await openai.chat.completions.create({
+      model: 'gpt-test',
+      messages,
+      tools: [...tools],
+    });
+    expect(next.choices[0]?.message.content).toBe('Acme and Globex.');
   });
 
   it('calls plain functions of a seed-style map with parsed arguments', async () => {
