@@ -263,6 +263,14 @@ export class AuthSecClient {
           'To go live, set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass baseUrl and clientId). ' +
           'Set AUTHSEC_MODE=mock to run mock on purpose without this warning.',
       );
+    } else if (this.#config.production) {
+      // Allowed by allowMockInProduction, but never quietly.
+      this.#log.log(
+        'warn',
+        'Mode',
+        'client.mode',
+        'MOCK while NODE_ENV=production (allowMockInProduction): delegation tokens are local mock JWTs that no real API accepts.',
+      );
     } else {
       this.#log.log(
         'info',

@@ -164,7 +164,9 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   if (typeof options.sessionToken === 'function') {
     session = { kind: 'provider', provide: options.sessionToken };
   } else if (options.sessionToken !== undefined && typeof options.sessionToken !== 'string') {
-    problems.push('sessionToken must be a string or a function returning one');
+    problems.push(
+      'sessionToken must be a string or a function returning one: pass `sessionToken` or set AUTHSEC_SESSION_TOKEN',
+    );
   } else {
     const value = nonEmpty(options.sessionToken) ?? readEnv('AUTHSEC_SESSION_TOKEN', env);
     const from = nonEmpty(options.sessionToken) !== undefined ? 'option' : 'env';

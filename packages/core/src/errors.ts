@@ -161,8 +161,11 @@ export class AuthSecClosedError extends AuthSecError {
 
 /** An HTTP answer the SDK has no more specific error for. */
 export class AuthSecHttpError extends AuthSecError {
-  constructor(message: string, options: AuthSecErrorOptions = {}) {
+  /** How long the server asked to wait (`Retry-After` on a 503, say), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: AuthSecErrorOptions & { retryAfterMs?: number } = {}) {
     super('ERR_AUTHSEC_HTTP', message, options);
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -212,7 +212,13 @@ export class LiveTokenSource {
         }
         throw new AuthSecHttpError(
           `AuthSec is unavailable (503) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
-          { status: 503, method: 'GET', path: this.#path, hint: 'Try again later.' },
+          {
+            status: 503,
+            method: 'GET',
+            path: this.#path,
+            retryAfterMs: waitMs,
+            hint: 'Wait retryAfterMs before trying again.',
+          },
         );
       }
     }

@@ -25,11 +25,29 @@ export interface PullFailure {
   retryAfterMs: number | undefined;
 }
 
+// One auth-param: a token name, then a token or a quoted string (RFC 9110 §11.2).
+const AUTH_PARAM = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))/g;
+
+/** The auth-params of a `WWW-Authenticate` value, lower-case names, first value wins. */
+function challengeParams(challenge: string): Map<string, string> {
+  const params = new Map<string, string>();
+  // Each match consumes a whole quoted value, so text inside one is never read as a parameter.
+  for (const match of challenge.matchAll(AUTH_PARAM)) {
+    const name = (match[1] as string).toLowerCase();
+    const value = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
+    if (!params.has(name)) params.set(name, value);
+  }
+  return params;
+}
+
 /** Reads `scope="…"` from an RFC 6750 `WWW-Authenticate: Bearer error="insufficient_scope"` challenge. */
 export function requiredScopeOf(headers: Headers): string | undefined {
   const challenge = headers.get('www-authenticate');
-  if (!challenge || !/error="?insufficient_scope"?/i.test(challenge)) return undefined;
-  return /scope="([^"]*)"/i.exec(challenge)?.[1];
+  if (!challenge) return undefined;
+  const params = challengeParams(challenge);
+  if (params.get('error') !== 'insufficient_scope') return undefined;
+  const scope = params.get('scope')?.trim().slice(0, 200);
+  return scope === undefined || scope === '' ? undefined : scope;
 }
 
 // AuthSec's `error` strings are short phrases ("Invalid client_id format"). Anything else (a long
@@ -124,6 +142,7 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
         `AuthSec answered the pull with ${status}${said}${status >= 500 ? ' after the retries allowed' : ''}.`,
         {
           ...facts,
+          ...(failure.retryAfterMs !== undefined && { retryAfterMs: failure.retryAfterMs }),
           hint:
             status >= 500
               ? 'AuthSec or a proxy in front of it is failing; try again later.'

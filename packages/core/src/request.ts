@@ -122,14 +122,20 @@ export function downstreamError(response: Response, method: string, path: string
         },
       );
     }
-    default:
+    default: {
+      const retryAfterMs =
+        response.status >= 500
+          ? parseRetryAfter(response.headers.get('retry-after'), Date.now())
+          : undefined;
       return new AuthSecHttpError(`The API answered ${response.status} to ${method} ${path}.`, {
         ...facts,
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
         hint:
           response.status >= 500
             ? 'The API is failing; try again later.'
             : 'Check the path and the request.',
       });
+    }
   }
 }
 

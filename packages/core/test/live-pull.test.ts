@@ -312,6 +312,18 @@ describe('retries and budgets', () => {
     expect(s.server.pulls).toHaveLength(1);
   });
 
+  it('a 503 whose Retry-After exceeds the time budget throws at once with retryAfterMs', async () => {
+    s = await setup({ client: { totalTimeoutMs: 5_000 } });
+    s.server.injectPullFault({ type: 'html', status: 503, retryAfter: 60 });
+    const started = performance.now();
+    const error = await rejection(s.client.getDelegationToken());
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(error).toBeInstanceOf(AuthSecHttpError);
+    expect(error).toMatchObject({ code: 'ERR_AUTHSEC_HTTP', status: 503, retryAfterMs: 60_000 });
+    expect(error.message).not.toMatch(/<html|<title/i);
+    expect(s.server.pulls).toHaveLength(1);
+  });
+
   it('a 429 still there after the retries: AuthSecRateLimitedError', async () => {
     s = await setup({ client: { maxRetries: 1 } });
     s.server.injectPullFault({ type: 'status', status: 429, retryAfter: 0 }, { times: 3 });

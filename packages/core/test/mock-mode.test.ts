@@ -403,4 +403,21 @@ describe('NODE_ENV=production', () => {
     });
     expect(allowed.mode).toBe('mock');
   });
+
+  it('mock allowed in production still warns at the default level', () => {
+    const log = captureLogger();
+    const allowed = client({
+      mode: 'mock',
+      allowMockInProduction: true,
+      logger: log,
+      env: { NODE_ENV: 'production' },
+    });
+    expect(allowed.mode).toBe('mock');
+    expect(log.lines.map((line) => [line.level, line.message])).toEqual([
+      [
+        'warn',
+        '[AuthSec SDK] [Mode] MOCK while NODE_ENV=production (allowMockInProduction): delegation tokens are local mock JWTs that no real API accepts.',
+      ],
+    ]);
+  });
 });

@@ -395,6 +395,33 @@ describe('client.request and client.requestJson', () => {
     expectNoSecrets(['q-value-123', w.token], error, w.log.text());
   });
 
+  it.each([
+    ['Bearer scope="billing:read", error="insufficient_scope"', 'billing:read'],
+    ['Bearer error=insufficient_scope, scope="records:write"', 'records:write'],
+    [
+      'Bearer error="insufficient_scope", error_description="needs scope=\\"admin\\"", scope="read:metrics"',
+      'read:metrics',
+    ],
+    ['Bearer error="insufficient_scope", error_scope="nope"', undefined],
+    ['Bearer error="invalid_token", scope="billing:read"', undefined],
+    ['Bearer realm="api"', undefined],
+  ])('reads requiredScope from the RFC 6750 challenge %s', async (challenge, scope) => {
+    const w = await world();
+    w.api.route('GET /api/x', { status: 403, headers: { 'www-authenticate': challenge } });
+    const error = await rejection(w.client.request('/x'));
+    expect(error).toBeInstanceOf(AuthSecPermissionError);
+    expect((error as AuthSecPermissionError).requiredScope).toBe(scope);
+  });
+
+  it('a 503 whose Retry-After is longer than the time left: AuthSecHttpError with retryAfterMs', async () => {
+    const w = await world({ client: { totalTimeoutMs: 2_000 } });
+    w.api.route('GET /api/x', { status: 503, headers: { 'retry-after': '120' } });
+    const error = await rejection(w.client.request('/x'));
+    expect(error).toBeInstanceOf(AuthSecHttpError);
+    expect(error).toMatchObject({ code: 'ERR_AUTHSEC_HTTP', status: 503, retryAfterMs: 120_000 });
+    expect(w.api.requestsTo('/api/x')).toHaveLength(1);
+  });
+
   it('other statuses: AuthSecHttpError with status, method and the path only', async () => {
     const w = await world();
     const error = await rejection(w.client.request('/nope', { query: { token: 'abc' } }));
