@@ -40,7 +40,7 @@ export class AuthSecClearancePostprocessor implements BaseNodePostprocessor {
 
   /**
    * @param options - the caller's clearance, the scale, whether unlabeled nodes pass
-   * @throws TypeError when `clearance` is not on the scale
+   * @throws AuthSecConfigError when `clearance` is not on the scale
    */
   constructor(options: ClearanceFilterOptions) {
     this.scale = scaleOf(options.scale);
@@ -77,7 +77,7 @@ export class AuthSecClearancePostprocessor implements BaseNodePostprocessor {
  * `TopSecret` and `top_secret` are one level.
  * @param options - the caller's clearance, the scale, whether unlabeled nodes pass
  * @returns `MetadataFilters` for `index.asRetriever({ filters })` or `asQueryEngine({ preFilters })`
- * @throws TypeError when `clearance` is not on the scale
+ * @throws AuthSecConfigError when `clearance` is not on the scale
  * @example
  * ```ts
  * const retriever = index.asRetriever({ filters: clearanceFilters({ clearance: 'confidential' }) });

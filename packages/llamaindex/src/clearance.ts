@@ -1,5 +1,7 @@
 // The clearance scale: ordered labels, matched case- and separator-insensitively.
 
+import { AuthSecConfigError } from '@authsec/core';
+
 /** The default clearance levels, lowest first. */
 export const DEFAULT_CLEARANCE_LEVELS = Object.freeze([
   'public',
@@ -41,16 +43,26 @@ export class ClearanceScale {
 
   /**
    * @param levels - the labels, lowest first
-   * @throws TypeError when the list is empty, or two labels normalise to the same level
+   * @throws AuthSecConfigError when the list is empty, or two labels normalise to the same level
    */
   constructor(levels: readonly string[] = DEFAULT_CLEARANCE_LEVELS) {
-    if (levels.length === 0) throw new TypeError('A clearance scale needs at least one level.');
+    if (!Array.isArray(levels) || levels.length === 0) {
+      throw new AuthSecConfigError([
+        'a clearance scale needs at least one level: pass the labels, lowest first',
+      ]);
+    }
     const ranks = new Map<string, number>();
     levels.forEach((level, rank) => {
-      const key = normalizeClearance(level);
-      if (key === '') throw new TypeError('A clearance level cannot be blank.');
+      const key = typeof level === 'string' ? normalizeClearance(level) : '';
+      if (typeof level !== 'string' || key === '') {
+        throw new AuthSecConfigError([
+          `clearance level ${rank} is blank: every level needs a label`,
+        ]);
+      }
       if (ranks.has(key)) {
-        throw new TypeError(`The clearance level "${level}" appears twice in the scale.`);
+        throw new AuthSecConfigError([
+          `the clearance level "${level}" appears twice in the scale (labels match case- and separator-insensitively)`,
+        ]);
       }
       ranks.set(key, rank);
     });
@@ -73,7 +85,7 @@ export class ClearanceScale {
    * @param clearance - the caller's level (must be on the scale)
    * @param required - the label of the node or record; missing or unknown labels are denied
    * @returns true when `required` is on the scale at or below `clearance`
-   * @throws TypeError when `clearance` is not on the scale (a caller's level must be known)
+   * @throws AuthSecConfigError when `clearance` is not on the scale (a caller's level must be known)
    */
   allows(clearance: string, required: unknown): boolean {
     const callerRank = this.#callerRank(clearance);
@@ -90,7 +102,7 @@ export class ClearanceScale {
    * The normalised labels a caller cleared for `clearance` may see, for metadata filters.
    * @param clearance - the caller's level (must be on the scale)
    * @returns the normalised labels from the lowest up to `clearance`
-   * @throws TypeError when `clearance` is not on the scale
+   * @throws AuthSecConfigError when `clearance` is not on the scale
    */
   normalizedLevelsUpTo(clearance: string): string[] {
     const callerRank = this.#callerRank(clearance);
@@ -100,9 +112,9 @@ export class ClearanceScale {
   #callerRank(clearance: string): number {
     const rank = this.rank(clearance);
     if (rank === undefined) {
-      throw new TypeError(
-        `The clearance "${clearance}" is not on the scale (${this.levels.join(' < ')}).`,
-      );
+      throw new AuthSecConfigError([
+        `the caller clearance "${String(clearance).slice(0, 40)}" is not on the scale (${this.levels.join(' < ')}): pass one of its levels, or a custom \`scale\``,
+      ]);
     }
     return rank;
   }

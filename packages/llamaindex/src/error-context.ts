@@ -15,8 +15,9 @@ import {
 
 /**
  * The same error, as a new instance of the same core class whose message starts with the endpoint
- * and the scope, and whose `cause` is the original. Errors about AuthSec itself (the pull) are
- * returned unchanged: they are shared by concurrent callers and are not about one endpoint.
+ * and the scope, and whose `cause` is the original (never mutated: a pull's error is shared by
+ * concurrent callers). Errors only the token pull raises (client or delegation not found,
+ * unauthenticated, config, closed, aborted) are returned unchanged: they are not about the endpoint.
  * @param error - anything a loadData() step threw
  * @param endpoint - the endpoint as passed (without query string)
  * @param scopes - the scopes the caller declared
@@ -55,8 +56,7 @@ export function withEndpointContext(
   if (error instanceof AuthSecTimeoutError) {
     return new AuthSecTimeoutError(prefix(error), error.timeoutMs, options(error));
   }
-  // The pull's network errors have no path; only the API's do.
-  if (error instanceof AuthSecNetworkError && error.path !== undefined) {
+  if (error instanceof AuthSecNetworkError) {
     return new AuthSecNetworkError(prefix(error), options(error));
   }
   if (error instanceof AuthSecHttpError && error.status !== undefined && error.path !== undefined) {

@@ -13,19 +13,24 @@ export {
   type AuthSecErrorCode,
   type AuthSecErrorJSON,
   AuthSecHttpError,
+  type AuthSecMode,
   AuthSecNetworkError,
   AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
   AuthSecRateLimitedError,
   AuthSecResponseError,
   AuthSecTimeoutError,
+  AuthSecTokenError,
   AuthSecTokenRejectedError,
   AuthSecUnauthenticatedError,
+  closeDefaultClient,
   type DelegationTokenInfo,
   getDefaultClient,
   getDelegationToken,
   isAuthSecError,
   isFatalAuthSecError,
+  type Logger,
+  type LogLevel,
   type QueryValue,
 } from '@authsec/core';
 export { ClearanceScale, DEFAULT_CLEARANCE_LEVELS, normalizeClearance } from './clearance.js';
@@ -34,6 +39,7 @@ export {
   type ClearanceFilterOptions,
   clearanceFilters,
 } from './clearance-filter.js';
+export type { LoadDataOptions } from './load-options.js';
 export {
   CLEARANCE_KEY_METADATA_KEY,
   CLEARANCE_METADATA_KEY,
@@ -41,9 +47,4 @@ export {
   SECURITY_METADATA_KEYS,
   VOLATILE_METADATA_KEYS,
 } from './metadata-keys.js';
-export {
-  AuthSecReader,
-  type AuthSecReaderOptions,
-  AuthSecSecureReader,
-  type LoadDataOptions,
-} from './reader.js';
+export { AuthSecReader, type AuthSecReaderOptions, AuthSecSecureReader } from './reader.js';

@@ -1,6 +1,6 @@
 // Turning one API record into a LlamaIndex Document: text, metadata, a stable id and a stable hash.
 
-import type { DelegationTokenInfo } from '@authsec/core';
+import { AuthSecConfigError, type DelegationTokenInfo } from '@authsec/core';
 import { Document } from '@llamaindex/core/schema';
 import { normalizeClearance } from './clearance.js';
 import {
@@ -64,6 +64,16 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/**
+ * The hex SHA-256 of a record's canonical JSON: its id when it has none, and what tells apart two
+ * records that share one.
+ * @param record - one record of the API's answer
+ * @returns 64 hex characters
+ */
+export async function recordHash(record: unknown): Promise<string> {
+  return toHex(await sha256(canonicalJson(record)));
+}
+
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
 }
@@ -76,13 +86,19 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
-function clearanceOf(record: Record<string, unknown>, mapping: RecordMapping): unknown {
+function clearanceOf(record: Record<string, unknown>, mapping: RecordMapping): string | undefined {
   const fields = mapping.clearanceField ? [mapping.clearanceField] : DEFAULT_CLEARANCE_FIELDS;
   for (const field of fields) {
     const value = record[field];
-    if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') {
-      return String(value).trim();
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') {
+      if (value.trim() === '') continue;
+      return value.trim();
     }
+    if (typeof value === 'number') return String(value);
+    // A label that is there but not a string (an object, a list): keep it as an unknown label, which
+    // retrieval denies, rather than fall back to `defaultClearance` and perhaps expose the record.
+    return canonicalJson(value);
   }
   return mapping.defaultClearance;
 }
@@ -120,7 +136,11 @@ export async function recordToDocument(
   const text = mapping.toText
     ? mapping.toText(record, index)
     : defaultText(record, liftedFields(mapping));
-  if (typeof text !== 'string') throw new TypeError('toText must return a string.');
+  if (typeof text !== 'string') {
+    throw new AuthSecConfigError([
+      `\`toText\` must return a string (got ${typeof text} for record ${index})`,
+    ]);
+  }
 
   const metadata: Record<string, MetadataValue> = {};
   const rawId = fields[mapping.idField];
@@ -129,9 +149,13 @@ export async function recordToDocument(
   for (const field of mapping.metadataFields) {
     if (field in fields) metadata[field] = flat(fields[field]);
   }
-  for (const [key, value] of Object.entries(mapping.toMetadata?.(record, index) ?? {})) {
-    metadata[key] = flat(value);
+  const extra = mapping.toMetadata?.(record, index) ?? {};
+  if (!isObject(extra)) {
+    throw new AuthSecConfigError([
+      `\`toMetadata\` must return a plain object (got ${Array.isArray(extra) ? 'an array' : typeof extra} for record ${index})`,
+    ]);
   }
+  for (const [key, value] of Object.entries(extra)) metadata[key] = flat(value);
   // Security metadata last, so neither the record nor toMetadata can forge it.
   for (const key of SECURITY_METADATA_KEYS) delete metadata[key];
   const { info } = context;
@@ -154,7 +178,7 @@ export async function recordToDocument(
     .filter((key) => !VOLATILE_METADATA_KEYS.has(key))
     .sort()
     .map((key) => [key, metadata[key]]);
-  const idPart = id ?? `sha256-${toHex(await sha256(canonicalJson(record))).slice(0, 32)}`;
+  const idPart = id ?? `sha256-${(await recordHash(record)).slice(0, 32)}`;
   const document = new Document({
     id_: `${context.sourceEndpoint}#${idPart}`,
     text,

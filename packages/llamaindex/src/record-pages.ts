@@ -1,4 +1,8 @@
-// Reading one page of an API answer: where its records are, and where the next page is.
+// Reading a paged API answer: where each page's records are, where the next page is, and every page.
+
+import { type AuthSecClient, AuthSecResponseError } from '@authsec/core';
+import { readJsonPage } from './json-page.js';
+import type { ResolvedLoadOptions } from './load-options.js';
 
 /** Picks the records out of a parsed answer body. */
 export type RecordSelector = (body: unknown) => readonly unknown[] | undefined;
@@ -48,4 +52,85 @@ export function findNextPage(body: unknown): NextPage | undefined {
 function nonEmpty(value: unknown): string | undefined {
   if (typeof value === 'number') return String(value);
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Every record of an endpoint: page after page through core's authorized request (so each `next`
+ * link passes the allow-list), within `maxPages` and `maxRecords`.
+ * @param client - the client that holds the token
+ * @param options - validated `loadData()` options
+ * @returns the records, in the API's order
+ * @throws AuthSecResponseError (no list of records, not JSON, too large, a pagination loop), and
+ *   core's request errors (AuthSecPermissionError, AuthSecOriginNotAllowedError …)
+ */
+export async function fetchRecords<R>(
+  client: AuthSecClient,
+  options: ResolvedLoadOptions<R>,
+): Promise<unknown[]> {
+  const select = (options.select ?? defaultSelect) as RecordSelector;
+  const cursorParam = options.cursorParam ?? 'cursor';
+  const records: unknown[] = [];
+  const visited = new Set<string>();
+  let target: string | URL = options.endpoint;
+  let query = options.query;
+  for (let page = 1; ; page++) {
+    const response = await client.request(target, {
+      ...(query && { query }),
+      ...(options.signal && { signal: options.signal }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    });
+    const url = response.url ? new URL(response.url) : undefined;
+    if (url) visited.add(url.href);
+    const facts = {
+      status: response.status,
+      method: 'GET',
+      ...(url && { path: url.pathname }),
+    } as const;
+    const body = await readJsonPage(response, options.maxResponseBytes, facts);
+    const list = select(body);
+    if (!Array.isArray(list)) {
+      throw new AuthSecResponseError(
+        `The answer to GET ${facts.path ?? options.sourceEndpoint} holds no list of records.`,
+        ['records'],
+        {
+          ...facts,
+          hint: 'Expected an array, or { records }, { data } or { items }; pass `select` for other shapes.',
+        },
+      );
+    }
+    for (const record of list) {
+      if (records.length >= options.maxRecords) return records;
+      records.push(record);
+    }
+    if (
+      records.length >= options.maxRecords ||
+      options.pagination === false ||
+      page >= options.maxPages
+    ) {
+      return records;
+    }
+    const next = findNextPage(body);
+    if (!next) return records;
+    if (next.kind === 'link') {
+      target = url ? new URL(next.href, url) : next.href;
+      query = undefined;
+    } else {
+      target = options.endpoint;
+      query = { ...options.query, [cursorParam]: next.cursor };
+    }
+    // A cursor page is keyed by its query; a link by its URL (the first page's URL is in `visited`).
+    const key =
+      target instanceof URL ? target.href : `${String(target)} ${JSON.stringify(query ?? {})}`;
+    if (visited.has(key)) {
+      throw new AuthSecResponseError(
+        `The API's pagination loops: page ${page + 1} of ${facts.path ?? options.sourceEndpoint} points back to a page already read.`,
+        ['next'],
+        {
+          ...facts,
+          hint: 'The API keeps returning the same next link or cursor; report it to its owner.',
+        },
+      );
+    }
+    visited.add(key);
+  }
 }

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthSecClearancePostprocessor,
   AuthSecClient,
+  AuthSecConfigError,
   AuthSecReader,
   ClearanceScale,
   clearanceFilters,
   normalizeClearance,
 } from '../src/index.js';
 import { HashingEmbedding } from './hashing-embedding.js';
+import { RecordingLLM } from './recording-llm.js';
 
 describe('ClearanceScale', () => {
   it('orders public < internal < confidential < secret < top_secret by default', () => {
@@ -42,7 +44,7 @@ describe('ClearanceScale', () => {
     const traffic = new ClearanceScale(['green', 'amber', 'red']);
     expect(traffic.allows('amber', 'green')).toBe(true);
     expect(traffic.allows('amber', 'red')).toBe(false);
-    expect(() => new ClearanceScale([])).toThrow(TypeError);
+    expect(() => new ClearanceScale([])).toThrow(AuthSecConfigError);
     expect(() => new ClearanceScale(['Secret', 'secret'])).toThrow(/appears twice/);
   });
 });
@@ -68,7 +70,10 @@ describe('clearance filtering at retrieval', () => {
     // One record with no label, to prove unlabeled nodes are denied by default.
     const unlabeled = await new AuthSecReader({ mode: 'mock', logLevel: 'silent' }).loadData({
       endpoint: 'notes',
-      mockRecords: [{ id: 'note-1', title: 'Unlabeled note about revenue' }],
+      mockRecords: [
+        { id: 'note-1', title: 'Unlabeled note about revenue' },
+        { id: 'note-2', title: 'Cosmic revenue memo', clearance: 'cosmic' },
+      ],
     });
     index = await VectorStoreIndex.fromDocuments([...docs, ...unlabeled]);
   });
@@ -94,15 +99,49 @@ describe('clearance filtering at retrieval', () => {
       allowUnlabeled: true,
     }).postprocessNodes(nodes);
     expect(labels(withUnlabeled)).toContain('(none)');
+    // A label that is not on the scale is denied like no label, and admitted with it.
+    expect(labels(nodes)).toContain('cosmic');
+    expect(labels(kept)).not.toContain('cosmic');
+    expect(labels(withUnlabeled)).toContain('cosmic');
   });
 
-  it('works as a query-engine node postprocessor', async () => {
-    const postprocessor = new AuthSecClearancePostprocessor({ clearance: 'internal' });
-    const retriever = index.asRetriever({ similarityTopK: 10 });
-    const nodes = await retriever.retrieve({ query: 'churn pricing revenue' });
-    const kept = await postprocessor.postprocessNodes(nodes);
-    expect(labels(kept)).toEqual(['internal', 'public']);
-    expect(() => new AuthSecClearancePostprocessor({ clearance: 'cosmic' })).toThrow(TypeError);
+  it('works as a query-engine node postprocessor: the LLM never sees what the caller may not', async () => {
+    const llm = new RecordingLLM('Answer from the cleared records.');
+    Settings.llm = llm;
+    const engine = index.asQueryEngine({
+      similarityTopK: 10,
+      nodePostprocessors: [new AuthSecClearancePostprocessor({ clearance: 'internal' })],
+    });
+    const response = await engine.query({ query: 'What is the Q2 revenue target?' });
+    expect(response.toString()).toBe('Answer from the cleared records.');
+    expect(labels(response.sourceNodes ?? [])).toEqual(['internal', 'public']);
+    const prompt = llm.prompts.join('\n');
+    expect(prompt).toContain('Monthly churn fell to 1.4%');
+    expect(prompt).toContain('Starter: USD 290 a month');
+    // The TopSecret record's body and every security key stay out of the prompt.
+    expect(prompt).not.toContain('USD 4.2M');
+    expect(prompt).not.toContain('AuthSec AI Verified');
+    expect(prompt).not.toMatch(/clearance_required|token_jti|spiffe_id|permissions:/);
+    expect(() => new AuthSecClearancePostprocessor({ clearance: 'cosmic' })).toThrow(
+      AuthSecConfigError,
+    );
+  });
+
+  it('clearanceFilters works as preFilters of a query engine', async () => {
+    const llm = new RecordingLLM();
+    Settings.llm = llm;
+    const engine = index.asQueryEngine({
+      similarityTopK: 10,
+      preFilters: clearanceFilters({ clearance: 'confidential' }),
+    });
+    const response = await engine.query({ query: 'revenue target incident' });
+    expect(labels(response.sourceNodes ?? [])).toEqual([
+      'confidential',
+      'confidential',
+      'internal',
+      'public',
+    ]);
+    expect(llm.prompts.join('\n')).not.toContain('USD 4.2M');
   });
 
   it('clearanceFilters keeps the vector store from returning nodes above the clearance', async () => {
@@ -117,6 +156,7 @@ describe('clearance filtering at retrieval', () => {
       .retrieve({ query: 'revenue target' });
     expect(labels(top)).toContain('TopSecret');
     expect(labels(top)).not.toContain('(none)');
+    expect(labels(top)).not.toContain('cosmic');
 
     const open = await index
       .asRetriever({
@@ -124,7 +164,7 @@ describe('clearance filtering at retrieval', () => {
         filters: clearanceFilters({ clearance: 'public', allowUnlabeled: true }),
       })
       .retrieve({ query: 'revenue note pricing' });
-    expect(labels(open)).toEqual(['(none)', 'public']);
+    expect(labels(open)).toEqual(['(none)', 'cosmic', 'public']);
   });
 
   it('clearanceFilters follows a custom scale', () => {

@@ -6,6 +6,7 @@ import { Settings, storageContextFromDefaults, VectorStoreIndex } from 'llamaind
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthSecClient,
+  AuthSecConfigError,
   AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
   AuthSecReader,
@@ -333,10 +334,18 @@ describe('AuthSecReader pagination', () => {
   });
 
   it('rejects bad bounds and a missing endpoint before any request', async () => {
-    await expect(reader.loadData({ endpoint: '' })).rejects.toThrow(TypeError);
-    await expect(reader.loadData({ endpoint: 'x', maxPages: 0 })).rejects.toThrow(RangeError);
-    await expect(reader.loadData({ endpoint: 'x', maxRecords: 1.5 })).rejects.toThrow(RangeError);
-    expect(() => new AuthSecReader({ client, clientId: 'x' })).toThrow(TypeError);
+    const sent = demo.api.requests.length;
+    for (const options of [
+      { endpoint: '' },
+      { endpoint: 'x', maxPages: 0 },
+      { endpoint: 'x', maxRecords: 1.5 },
+    ]) {
+      const error = await reader.loadData(options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthSecConfigError);
+      expect((error as AuthSecConfigError).code).toBe('ERR_AUTHSEC_CONFIG');
+    }
+    expect(demo.api.requests.length).toBe(sent);
+    expect(() => new AuthSecReader({ client, clientId: 'x' })).toThrow(AuthSecConfigError);
   });
 });
 
