@@ -49,18 +49,24 @@ const getBillingAccount = defineFunction(
     requestJson(expandPath('/billing/customers/{id}', { id: customer_id })),
 );
 
-// The offline model: decides from what it has seen so far, like a real one would.
+// The offline model: decides from the tool results it was handed, like a real one would.
 function scriptedModel(request: { messages: readonly Record<string, unknown>[] }): ScriptedReply {
-  const results = request.messages.filter((m) => m.role === 'tool').length;
-  if (results === 0) {
+  const results = request.messages
+    .filter((m) => m.role === 'tool')
+    .map((m) => JSON.parse(String(m.content)) as Record<string, unknown>);
+  if (results.length === 0) {
     return { toolCalls: [{ name: 'fetch_secure_data', arguments: { customer_id: '42' } }] };
   }
-  if (results === 1) {
+  if (results.length === 1) {
     return { toolCalls: [{ name: 'get_billing_account', arguments: { customer_id: '42' } }] };
   }
+  const [customer, billing] = results;
+  const denied =
+    typeof billing?.requiredScope === 'string'
+      ? `not available to me: the delegation lacks ${billing.requiredScope}`
+      : 'available';
   return {
-    content:
-      'Customer 42 is on file. Their billing account is not available to me: the delegation lacks billing:read. TERMINATE',
+    content: `Customer 42 is ${String(customer?.name)}. Their billing account is ${denied}. TERMINATE`,
   };
 }
 
@@ -91,14 +97,14 @@ async function main(): Promise<number> {
     console.log('Agent: reader (read:records, read:metrics, read:customers)');
     console.log(
       useOpenAI
-        ? 'Model: OpenAI (--openai)'
+        ? `Model: OpenAI (--openai${process.env.OPENAI_BASE_URL?.trim() ? ', at OPENAI_BASE_URL' : ''})`
         : `Model: local OpenAI-compatible server ${llm?.url} (offline)`,
     );
 
     const llmConfig: LlmConfig = useOpenAI
       ? {
           config_list: [
-            { model: process.env.OPENAI_MODEL ?? 'gpt-4o-mini', api_key: apiKey ?? '' },
+            { model: process.env.OPENAI_MODEL?.trim() || 'gpt-4o-mini', api_key: apiKey ?? '' },
           ],
         }
       : { config_list: [{ model: 'scripted', api_key: 'sk-local', base_url: llm?.baseURL ?? '' }] };
