@@ -95,11 +95,12 @@ export class BodyError extends Error {
 export async function readJsonBody(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // A too-large body is still drained, so the client reads the 413 instead of a reset.
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyError(413, 'request body too large');
-    chunks.push(chunk as Buffer);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw new BodyError(413, 'request body too large');
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};
   try {

@@ -284,14 +284,17 @@ export class AuthSecState {
       .setIssuedAt(nowSeconds)
       .setExpirationTime(nowSeconds + expiresInSeconds)
       .sign(this.#sessionSecret);
-    const session: TestSession = Object.freeze({
+    const session: TestSession = {
       token,
       userId,
       email,
       workspaceId: options.workspaceId,
       admin,
       expiresAtMs: (nowSeconds + expiresInSeconds) * 1000,
-    });
+    };
+    // Readable, but out of JSON, inspect and a failing assertion's diff, as a delegation's token.
+    Object.defineProperty(session, 'token', { value: token, enumerable: false });
+    Object.freeze(session);
     this.#sessions.set(sid, session);
     return session;
   }

@@ -60,7 +60,7 @@ export interface DelegationRecord {
 
 /** A platform session, as a signed-in dashboard user holds one. */
 export interface TestSession {
-  /** The session bearer token to send as `Authorization: Bearer …`. */
+  /** The session bearer token to send as `Authorization: Bearer …` (readable, not enumerable). */
   readonly token: string;
   readonly userId: string;
   readonly email: string;

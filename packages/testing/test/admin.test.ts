@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthSecTestServer } from '../src/index.js';
-import { admin, decodeJwt, pull } from './helpers.js';
+import { admin, call, decodeJwt, pull } from './helpers.js';
 
 let server: AuthSecTestServer;
 afterEach(async () => {
@@ -108,6 +108,33 @@ describe('admin endpoints', () => {
     const forged = await admin(server, agent.clientId, 'revoke-token', `${session.token}x`);
     expect(forged.json).toEqual({ error: 'Invalid or expired token' });
     expect(forged.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
+  it('answers 404 "Client not found" for an unknown agent, 405 for GET and 413 for a huge body', async () => {
+    server = await AuthSecTestServer.start();
+    const session = await server.createSession({ admin: true });
+    const unknown = await admin(
+      server,
+      '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11',
+      'delegate-token',
+      session.token,
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toBe('Client not found');
+    expect(typeof unknown.json.details).toBe('string');
+    const agent = server.createAgent();
+    server.createPolicy({ clientId: agent.clientId, permissions: [] });
+    const get = await call(
+      `${server.url}/authsec/uflow/admin/agents/${agent.clientId}/revoke-token`,
+    );
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    const huge = await admin(server, agent.clientId, 'delegate-token', session.token, {
+      agent_type: 'x'.repeat(70 * 1024),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.json).toEqual({ error: 'request body too large' });
+    expect(server.delegation(agent.clientId)).toBeUndefined();
   });
 
   it('an admin of another workspace cannot touch the agent', async () => {

@@ -122,6 +122,23 @@ describe('AuthSecTestServer', () => {
     expect(shown).not.toMatch(/"d"|privateKey|BEGIN/);
   });
 
+  it('keeps session and delegation tokens readable but out of JSON and inspect output', async () => {
+    server = await AuthSecTestServer.start({ generation: 'session' });
+    const { session, delegation, env } = await server.createDelegatedAgent();
+    expect(session.token.split('.')).toHaveLength(3);
+    expect(env.AUTHSEC_SESSION_TOKEN === session.token).toBe(true);
+    for (const shown of [
+      JSON.stringify(session),
+      inspect(session),
+      JSON.stringify(delegation),
+      inspect(delegation),
+    ]) {
+      expect(shown).not.toContain(session.token.split('.')[2] ?? 'x');
+      expect(shown).not.toContain(delegation.token.split('.')[2] ?? 'x');
+    }
+    expect(JSON.parse(JSON.stringify(session))).toMatchObject({ userId: session.userId });
+  });
+
   it('close() is idempotent and works through Symbol.asyncDispose', async () => {
     const disposable = await AuthSecTestServer.start();
     const url = disposable.url;
