@@ -79,10 +79,14 @@ async function answer(index: VectorStoreIndex, clearance: string): Promise<NodeW
   const postprocessor = new AuthSecClearancePostprocessor({ clearance }); // and a second gate
   console.log(`\n[RAG] Caller clearance "${clearance}": ${QUESTION}`);
   if (useOpenAI) {
+    // The LLM sees only the nodes that passed both gates, without their security metadata.
     const engine = index.asQueryEngine({ retriever, nodePostprocessors: [postprocessor] });
     const response = await engine.query({ query: QUESTION });
-    console.log(`   Answer (OpenAI): ${response.toString()}`);
-    return response.sourceNodes ?? [];
+    const nodes = response.sourceNodes ?? [];
+    for (const node of nodes) console.log(`   source: ${cite(node)}`);
+    lastAnswer = response.toString();
+    console.log(`   Answer (OpenAI): ${lastAnswer}`);
+    return nodes;
   }
   const nodes = await postprocessor.postprocessNodes(await retriever.retrieve({ query: QUESTION }));
   for (const node of nodes) console.log(`   source: ${cite(node)}`);
@@ -101,7 +105,7 @@ function agentOptions(demo: DemoEnvironment, env: Readonly<Record<string, string
 }
 
 async function main(): Promise<void> {
-  if (useOpenAI && !process.env.OPENAI_API_KEY) {
+  if (useOpenAI && !process.env.OPENAI_API_KEY?.trim()) {
     console.error(
       '--openai needs OPENAI_API_KEY. Set it, or run without --openai for the offline demo.',
     );

@@ -22,18 +22,15 @@ describe('examples/llamaindex-rag', () => {
       '[LlamaIndex Loader] Successfully ingested 6 document(s) from secure storage!',
     );
     expect(out).toContain('Mode: offline');
-    expect(out).toContain('USD 4.2M');
+    // The extractive answer cites the node it came from and that node's security metadata.
+    expect(out).toMatch(
+      /Answer \(extractive\): The board approved a Q2 2026 revenue target of USD 4\.2M.* \[rec-0001 · clearance TopSecret · secure-vault\/records · AuthSec AI Verified · jti [0-9a-f]{8}\]/,
+    );
+    expect(out).toContain('Answer (extractive): No retrieved record you are cleared for answers this.');
     expect(out).toContain('a confidential caller gets no node above confidential');
     expect(out).toContain('a read:metrics token is refused records (nothing sent)');
     expect(out).toContain('the API refuses records to a read:metrics token (403)');
     expect(out.trim().split('\n').at(-1)).toBe('[Demo] Done: every step did what it claims.');
-    expect(out).not.toMatch(JWT);
-  });
-
-  it('stays offline when OPENAI_API_KEY is set but --openai is not passed', () => {
-    const { status, out } = run([], { OPENAI_API_KEY: 'sk-test' });
-    expect(status, out).toBe(0);
-    expect(out).toContain('Mode: offline');
     expect(out).not.toMatch(JWT);
   });
 
