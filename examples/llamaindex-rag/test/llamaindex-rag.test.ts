@@ -26,7 +26,9 @@ describe('examples/llamaindex-rag', () => {
     expect(out).toMatch(
       /Answer \(extractive\): The board approved a Q2 2026 revenue target of USD 4\.2M.* \[rec-0001 · clearance TopSecret · secure-vault\/records · AuthSec AI Verified · jti [0-9a-f]{8}\]/,
     );
-    expect(out).toContain('Answer (extractive): No retrieved record you are cleared for answers this.');
+    expect(out).toContain(
+      'Answer (extractive): No retrieved record you are cleared for answers this.',
+    );
     expect(out).toContain('a confidential caller gets no node above confidential');
     expect(out).toContain('a read:metrics token is refused records (nothing sent)');
     expect(out).toContain('the API refuses records to a read:metrics token (403)');
