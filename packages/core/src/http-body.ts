@@ -32,6 +32,16 @@ export async function readCappedText(
     throw tooLarge();
   }
   if (!response.body) return '';
+  const encoding = response.headers.get('content-encoding');
+  if (
+    Number.isFinite(declared) &&
+    response.headers.has('content-length') &&
+    (encoding === null || encoding.trim().toLowerCase() === 'identity')
+  ) {
+    // An uncompressed body cannot outgrow its declared length (the connection framing ends it),
+    // so the cap is already enforced and the plain read is the fast one.
+    return response.text();
+  }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let size = 0;
