@@ -94,9 +94,11 @@ export class Transport {
       try {
         return new URL(target);
       } catch {
-        throw new AuthSecConfigError([
-          `'${target.split(/[?#]/)[0]?.slice(0, 80)}' is not a valid URL`,
-        ]);
+        // Shown without query, fragment or user name and password: any of them may be a secret.
+        const shown = (target.split(/[?#]/)[0] ?? '').replace(/\/\/[^/]*@/, '//').slice(0, 80);
+        throw new AuthSecConfigError([`'${shown}' is not a valid URL`], {
+          hint: 'Pass an absolute https:// URL on an allowed origin, or a path relative to downstreamUrl.',
+        });
       }
     }
     const base = this.#config.downstreamUrl;

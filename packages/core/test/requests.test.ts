@@ -67,6 +67,17 @@ describe('client.fetch and client.request: where the token goes', () => {
     expect(w.api.requests.map((r) => r.path)).toEqual(['/api/docs', '/api/files/a%2Fb']);
   });
 
+  it('an invalid absolute URL is a config error that shows neither credentials nor the query', async () => {
+    const w = await world();
+    const error = await rejection(
+      w.client.fetch('https://agent:s3cret-pass-word@[bad/x?api_key=q-secret-value'),
+    );
+    expect(error).toBeInstanceOf(AuthSecConfigError);
+    expect(error.message).toMatch(/'https:\/\/\[bad\/x' is not a valid URL/);
+    expectNoSecrets(['s3cret-pass-word', 'q-secret-value'], error, w.log.text());
+    expect(w.authsec.pulls).toHaveLength(0);
+  });
+
   it('returns the Response for every status from fetch()', async () => {
     const w = await world();
     const res = await w.client.fetch('/missing');
