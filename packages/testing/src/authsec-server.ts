@@ -81,13 +81,19 @@ export interface DelegatedAgentOptions {
   ttlSeconds?: number;
   /** The trust delegation's maximum duration. @default ttlSeconds */
   maxDurationSeconds?: number;
+  /** The agent's client id. @default a random UUID */
   clientId?: string;
+  /** The agent's workspace. @default the server's default workspace */
   workspaceId?: string;
+  /** The agent type in the SPIFFE ID and the `agent_type` claim. @default 'ai-agent' */
   agentType?: string;
+  /** @default 'Test agent' */
   name?: string;
+  /** @default `spiffe://<trust domain>/tenants/<workspace>/agents/<agentType>/<clientId>` */
   spiffeId?: string;
   /** The delegating user; owner-only servers answer only this user or a workspace admin. */
   delegatedBy?: string;
+  /** Changes to the token and the pull body, for tests of hostile servers. */
   overrides?: TokenOverrides;
 }
 

@@ -122,5 +122,6 @@ export interface DelegateOptions {
   delegatedBy?: string;
   /** The delegating user's email. @default `<delegatedBy>@example.test` */
   email?: string;
+  /** Changes to the token and the pull body, for tests of hostile servers. */
   overrides?: TokenOverrides;
 }
