@@ -52,11 +52,14 @@ export interface AuthSecRequestToolOptions<S extends z.ZodObject> {
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+/** A `..` segment once `/` or `\` in a value are read as separators. */
+const DOT_DOT_SEGMENT = /(^|[\\/])\.\.([\\/]|$)/;
 
 /**
  * Creates a tool that makes one authorized request to a protected API: path parameters come from
  * the input (encoded so model input cannot change the path: `/`, `?`, `#` and `%` are encoded,
- * `.`, `..`, empty or missing values and line breaks refused with an `InvalidToolInput` result),
+ * `.`, `..` (also as a segment, `../x`), empty or missing values and line breaks refused with an
+ * `InvalidToolInput` result),
  * the other fields become the query (GET, HEAD, DELETE) or the JSON body (POST, PUT, PATCH), and
  * the response text is returned, cut to `maxResponseChars` with a `…[truncated: …]` marker.
  * Writing methods need `allowWrite: true`. Errors follow `createAuthSecTool`'s policy.
@@ -110,6 +113,13 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
       const missing = params.find((name) => values[name] === undefined || values[name] === null);
       if (missing !== undefined) {
         return inputErrorResult(`Path parameter "${missing}" is required.`);
+      }
+      // Encoded as one segment, `../admin` is harmless to the URL parser, but servers that decode
+      // %2F would climb with it, and the client refuses such a path as a fatal origin error: the
+      // model chose it, so it is told to choose another value instead.
+      const climbing = params.find((name) => DOT_DOT_SEGMENT.test(String(values[name])));
+      if (climbing !== undefined) {
+        return inputErrorResult(`Path parameter "${climbing}" must not hold a ".." segment.`);
       }
       let path: string;
       try {

@@ -6,9 +6,10 @@ import { tool } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
 import { ToolNode } from '@langchain/langgraph/prebuilt';
 import { createAgent } from 'langchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
+  AuthSecAbortedError,
   AuthSecClient,
   AuthSecConfigError,
   AuthSecDelegationNotFoundError,
@@ -462,5 +463,48 @@ describe('bindTools without an agent', () => {
     expect(answer.content).toBe('Done.');
     expectNoToken(tokens, messages, model.calls);
     await client.close();
+  });
+});
+
+describe('cancelling an agent run', () => {
+  it('aborting createAgent’s signal cancels the tool’s request and rejects the run', async () => {
+    const slow = await DownstreamServer.start({
+      routes: { 'GET /billing/customers/:id': { body: { ok: true }, delayMs: 10_000 } },
+    });
+    const { clientId } = await billingAgent();
+    const client = clientFor(demo, clientId, { downstreamUrl: slow.url });
+    let seen: unknown;
+    const billing = createAuthSecTool(
+      async ({ customer_id }, { requestJson }) =>
+        requestJson(expandPath('/billing/customers/{id}', { id: customer_id })).catch(
+          (error: unknown) => {
+            seen = error;
+            throw error;
+          },
+        ),
+      {
+        name: 'get_customer_billing',
+        description: 'Billing.',
+        schema: z.object({ customer_id: z.string() }),
+        scope: 'billing:read',
+        client,
+      },
+    );
+    try {
+      const model = fakeModel()
+        .respondWithTools([{ name: 'get_customer_billing', args: { customer_id: '42' }, id: 'c1' }])
+        .respond(new AIMessage('never reached'));
+      const agent = createAgent({ model, tools: [billing], middleware: [authsecMiddleware()] });
+      const controller = new AbortController();
+      const run = agent.invoke(ask('Billing for 42?'), { signal: controller.signal });
+      await vi.waitFor(() => expect(slow.requests.length).toBe(1), { timeout: 10_000 });
+      controller.abort();
+      await expect(run).rejects.toThrow();
+      await vi.waitFor(() => expect(seen).toBeInstanceOf(AuthSecAbortedError), { timeout: 2_000 });
+      expect(model.callCount).toBe(1);
+    } finally {
+      await client.close();
+      await slow.close();
+    }
   });
 });

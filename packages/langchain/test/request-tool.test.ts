@@ -1,8 +1,14 @@
 import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import { DownstreamServer } from '@authsec/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { type AuthSecClient, AuthSecConfigError, createAuthSecRequestTool } from '../src/index.js';
+import {
+  AuthSecAbortedError,
+  AuthSecClient,
+  AuthSecConfigError,
+  AuthSecOriginNotAllowedError,
+  createAuthSecRequestTool,
+} from '../src/index.js';
 import { clientFor, expectNoToken } from './helpers.js';
 
 let demo: DemoEnvironment;
@@ -73,14 +79,13 @@ describe('createAuthSecRequestTool', () => {
   });
 
   it.each([
-    ['../billing/customers/42', '/customers/..%2Fbilling%2Fcustomers%2F42'],
     ['%2F..%2Fdocs', '/customers/%252F..%252Fdocs'],
     ['42?admin=1', '/customers/42%3Fadmin%3D1'],
     ['42#frag', '/customers/42%23frag'],
     ['a/b', '/customers/a%2Fb'],
     ['..%2F..%2Fadmin', '/customers/..%252F..%252Fadmin'],
     ['%2e%2e', '/customers/%252e%252e'],
-    ['..\\..\\admin', '/customers/..%5C..%5Cadmin'],
+    ['..a/b..', '/customers/..a%2Fb..'],
     ['a b', '/customers/a%20b'],
     ['42\u0000', '/customers/42%00'],
     ['42\t', '/customers/42%09'],
@@ -103,7 +108,19 @@ describe('createAuthSecRequestTool', () => {
     expect(result.id).toBe(id);
   });
 
-  it.each(['..', '.', '', '42\r\nX-Injected: 1', '42\rX-Injected: 1', '42\nX-Injected: 1', '\n'])(
+  it.each([
+    '..',
+    '.',
+    '',
+    '../billing/customers/42',
+    'a/../../admin',
+    '..\\..\\admin',
+    '42/..',
+    '42\r\nX-Injected: 1',
+    '42\rX-Injected: 1',
+    '42\nX-Injected: 1',
+    '\n',
+  ])(
     'refuses the path parameter %j with an InvalidToolInput result and sends nothing',
     async (id) => {
       const t = createAuthSecRequestTool({
@@ -440,5 +457,67 @@ describe('createAuthSecRequestTool', () => {
     expect(result.split('\n')[0]).toBe('a😀');
     expect(result).toMatch(/first 3 /);
     expect(/[\ud800-\udbff](?![\udc00-\udfff])/u.test(result)).toBe(false);
+  });
+
+  it('hands the run signal to its request: aborting stops a slow call', async () => {
+    const slow = await DownstreamServer.start({
+      routes: { 'GET /slow/:id': { body: { ok: true }, delayMs: 10_000 } },
+    });
+    let seen: unknown;
+    // A real client that only records what its request threw.
+    class ObservedClient extends AuthSecClient {
+      override request(...args: Parameters<AuthSecClient['request']>) {
+        return super.request(...args).catch((error: unknown) => {
+          seen = error;
+          throw error;
+        });
+      }
+    }
+    const client = new ObservedClient({
+      baseUrl: demo.authsec.url,
+      clientId: demo.agents.reader.agent.clientId,
+      downstreamUrl: slow.url,
+      logLevel: 'silent',
+    });
+    try {
+      const t = createAuthSecRequestTool({
+        name: 'slow',
+        description: 'Slow.',
+        schema: z.object({ id: z.string() }),
+        path: '/slow/{id}',
+        client,
+      });
+      const controller = new AbortController();
+      const run = t.invoke({ id: '1' }, { signal: controller.signal });
+      await vi.waitFor(() => expect(slow.requests.length).toBe(1), { timeout: 10_000 });
+      controller.abort();
+      await expect(run).rejects.toThrow();
+      await vi.waitFor(() => expect(seen).toBeInstanceOf(AuthSecAbortedError), { timeout: 2_000 });
+    } finally {
+      await client.close();
+      await slow.close();
+    }
+  });
+
+  it('an absolute path on an origin that is not allowed throws before anything is sent (fatal)', async () => {
+    const elsewhere = await DownstreamServer.start({
+      routes: { '/x/:id': { body: { ok: true } } },
+    });
+    try {
+      const t = createAuthSecRequestTool({
+        name: 'elsewhere',
+        description: 'Another origin.',
+        schema: z.object({ id: z.string() }),
+        path: `${elsewhere.url}/x/{id}`,
+        client: echo,
+      });
+      const error = await t.invoke({ id: '1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthSecOriginNotAllowedError);
+      expect(error).toMatchObject({ code: 'ERR_AUTHSEC_ORIGIN_NOT_ALLOWED' });
+      expect(elsewhere.requests.length).toBe(0);
+      expectNoToken(tokens, error);
+    } finally {
+      await elsewhere.close();
+    }
   });
 });
