@@ -26,6 +26,15 @@ export interface ExecuteToolCallsOptions {
  * delegation …), or the run's signal aborted, so the run must stop. It carries the first such
  * error's `code` (so `isFatalAuthSecError()` is true after a fatal failure), that error as
  * `cause`, and the partial results: the answers of every call that completed.
+ * @example
+ * ```ts
+ * try {
+ *   messages.push(...(await executeToolCalls(message.tool_calls ?? [], functionMap)));
+ * } catch (error) {
+ *   if (error instanceof AuthSecToolCallsError) console.error(error.code, error.unansweredToolCallIds);
+ *   throw error;
+ * }
+ * ```
  */
 export class AuthSecToolCallsError extends AuthSecError {
   /** The `tool` messages of the calls that completed, in the order of `tool_calls`. */

@@ -23,6 +23,11 @@ export type AutoGenErrorCode =
 /**
  * A failure the model can fix by calling again differently: an unknown function, arguments that
  * are not JSON or fail the schema. Its `toJSON()` is what the model sees.
+ * @example
+ * ```ts
+ * const content = JSON.parse(toolMessage.content);
+ * if (content.code === 'ERR_AUTOGEN_INVALID_ARGUMENTS') console.warn(content.issues);
+ * ```
  */
 export class FunctionCallError extends Error {
   /** A stable code such as `ERR_AUTOGEN_INVALID_ARGUMENTS`. */
@@ -33,6 +38,7 @@ export class FunctionCallError extends Error {
   readonly issues: readonly string[];
 
   /**
+   * Creates the error; executeToolCalls and mapped functions hand its `toJSON()` to the model.
    * @param code - the stable code
    * @param message - what was wrong, then what to do
    * @param options - `hint` and validation `issues`

@@ -9,6 +9,7 @@ import {
   type AuthSecClient,
   AuthSecConfigError,
   AuthSecDelegationNotFoundError,
+  AuthSecResponseError,
   AuthSecToolCallsError,
   createFunctionMap,
   defineFunction,
@@ -244,6 +245,27 @@ describe('UserProxyAgent.initiateChat', () => {
       'llmConfig.client must have chat.completions.create, like an OpenAI client',
       'llmConfig.model is missing: name the model, e.g. gpt-4o-mini',
     ]);
+  });
+
+  it('keeps the API key out of inspect and JSON, and refuses an answer without a message', async () => {
+    const keyed = new AssistantAgent('assistant', {
+      llmConfig: { config_list: [{ model: 'm', api_key: 'sk-secret-key', base_url: llm.baseURL }] },
+    });
+    llm.setReplies([{ content: 'ok' }]);
+    await keyed.generateReply([{ role: 'user', content: 'hi' }]);
+    const shown = inspect(keyed, { showHidden: true, depth: 10 }) + JSON.stringify(keyed);
+    expect(shown.includes('sk-secret-key')).toBe(false);
+
+    // Any object with chat.completions.create is a client; this one answers without a message.
+    const empty = { chat: { completions: { create: async () => ({ choices: [] }) } } };
+    const error = await new AssistantAgent('assistant', {
+      llmConfig: { client: empty, model: 'm' },
+    })
+      .generateReply([{ role: 'user', content: 'hi' }])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthSecResponseError);
+    expect((error as AuthSecResponseError).code).toBe('ERR_AUTHSEC_BAD_RESPONSE');
+    expect((error as Error).message).toMatch(/^The model answered without a message: /);
   });
 
   it('names both places an API key can come from when config_list has none', async () => {

@@ -231,7 +231,7 @@ describe('defineFunction and createFunctionMap', () => {
     expect(demo.api.requests.length).toBe(before);
   });
 
-  it('answers a 404 and a path-escaping id as fixable errors', async () => {
+  it('answers a 404 and a dot segment as fixable errors, and never sends a path-escaping id', async () => {
     const { functionMap } = createFunctionMap([fetchSecureData], { client: reader });
     const missing = JSON.parse(
       (await functionMap.fetch_secure_data?.({ customer_id: '999' })) ?? '',
@@ -239,11 +239,17 @@ describe('defineFunction and createFunctionMap', () => {
     expect(missing).toMatchObject({ code: 'ERR_AUTHSEC_HTTP', status: 404 });
     const dotdot = JSON.parse((await functionMap.fetch_secure_data?.({ customer_id: '..' })) ?? '');
     expect(dotdot).toMatchObject({ name: 'TypeError', code: 'ERR_AUTOGEN_INVALID_ARGUMENTS' });
-    const slash = JSON.parse(
-      (await functionMap.fetch_secure_data?.({ customer_id: '../docs' })) ?? '',
+    // `../docs` becomes one segment, `..%2Fdocs`; core refuses to send a `..` hidden behind an
+    // encoded slash, since many servers decode it. Whichever way it is refused, nothing is sent.
+    const before = demo.api.requests.length;
+    const slash = await functionMap
+      .fetch_secure_data?.({ customer_id: '../docs' })
+      .then((content) => JSON.parse(content) as { code: string })
+      .catch((error: { code: string }) => error);
+    expect(['ERR_AUTOGEN_INVALID_ARGUMENTS', 'ERR_AUTHSEC_ORIGIN_NOT_ALLOWED']).toContain(
+      slash?.code,
     );
-    expect(slash).toMatchObject({ status: 404 });
-    expect(demo.api.requests.at(-1)?.path).toBe('/customers/..%2Fdocs');
+    expect(demo.api.requests.length).toBe(before);
   });
 
   it('refuses writes without allowWrite with a fatal config error, and allows them with it', async () => {
