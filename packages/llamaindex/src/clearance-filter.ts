@@ -6,7 +6,13 @@ import type { MetadataFilters } from '@llamaindex/core/vector-store';
 import { ClearanceScale } from './clearance.js';
 import { CLEARANCE_KEY_METADATA_KEY, CLEARANCE_METADATA_KEY } from './metadata-keys.js';
 
-/** Options for {@link AuthSecClearancePostprocessor} and {@link clearanceFilters}. */
+/**
+ * Options for {@link AuthSecClearancePostprocessor} and {@link clearanceFilters}.
+ * @example
+ * ```ts
+ * const options: ClearanceFilterOptions = { clearance: 'amber', scale: ['green', 'amber', 'red'] };
+ * ```
+ */
 export interface ClearanceFilterOptions {
   /** The caller's clearance: nodes labelled above it are dropped. Must be on the scale. */
   clearance: string;
@@ -39,6 +45,7 @@ export class AuthSecClearancePostprocessor implements BaseNodePostprocessor {
   readonly allowUnlabeled: boolean;
 
   /**
+   * Builds the postprocessor for one caller's clearance.
    * @param options - the caller's clearance, the scale, whether unlabeled nodes pass
    * @throws AuthSecConfigError when `clearance` is not on the scale
    */

@@ -2,7 +2,13 @@
 
 import { AuthSecConfigError } from '@authsec/core';
 
-/** The default clearance levels, lowest first. */
+/**
+ * The default clearance levels, lowest first.
+ * @example
+ * ```ts
+ * new ClearanceScale([...DEFAULT_CLEARANCE_LEVELS, 'cosmic']); // one level above top_secret
+ * ```
+ */
 export const DEFAULT_CLEARANCE_LEVELS = Object.freeze([
   'public',
   'internal',
@@ -42,6 +48,7 @@ export class ClearanceScale {
   readonly #ranks: ReadonlyMap<string, number>;
 
   /**
+   * Builds a scale from labels, lowest first.
    * @param levels - the labels, lowest first
    * @throws AuthSecConfigError when the list is empty, or two labels normalise to the same level
    */

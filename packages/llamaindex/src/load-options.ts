@@ -3,7 +3,13 @@
 import { AuthSecConfigError, type QueryValue } from '@authsec/core';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './json-page.js';
 
-/** Options for {@link AuthSecReader.loadData}. */
+/**
+ * Options for {@link AuthSecReader.loadData}.
+ * @example
+ * ```ts
+ * const options: LoadDataOptions = { endpoint: 'secure-vault/records/page', scope: 'read:records', maxRecords: 50 };
+ * ```
+ */
 export interface LoadDataOptions<R = Record<string, unknown>> {
   /** A path relative to `downstreamUrl` (e.g. `secure-vault/records`) or an absolute URL on an allowed origin. */
   endpoint: string;

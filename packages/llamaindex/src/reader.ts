@@ -14,7 +14,13 @@ import { mockRecordsFor } from './mock-records.js';
 import { type RecordMapping, recordHash, recordToDocument } from './record-document.js';
 import { fetchRecords } from './record-pages.js';
 
-/** Options for {@link AuthSecReader}: a ready client, or the options to build one. */
+/**
+ * Options for {@link AuthSecReader}: a ready client, or the options to build one.
+ * @example
+ * ```ts
+ * const options: AuthSecReaderOptions = { client, load: { endpoint: 'secure-vault/records' } };
+ * ```
+ */
 export interface AuthSecReaderOptions extends AuthSecClientOptions {
   /** A client to share (its token cache, logger and allow-list); client options must then be absent. */
   client?: AuthSecClient;
@@ -151,7 +157,13 @@ export class AuthSecReader implements BaseReader<Document> {
   }
 }
 
-/** The seed's name for {@link AuthSecReader}. */
+/**
+ * The seed's name for {@link AuthSecReader}: the same class.
+ * @example
+ * ```ts
+ * const docs = await new AuthSecSecureReader().loadData({ endpoint: 'secure-vault/records', scope: 'read:records' });
+ * ```
+ */
 export const AuthSecSecureReader = AuthSecReader;
 /** The seed's name for {@link AuthSecReader}. */
 export type AuthSecSecureReader = AuthSecReader;

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import * as core from '@authsec/core';
 import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import { DownstreamServer } from '@authsec/testing';
@@ -70,6 +71,11 @@ describe('new AuthSecReader()', () => {
     expect(docs).toHaveLength(6);
     // One token cache for the process: both readers used one pull.
     expect(demo.authsec.pulls.length - pulls).toBe(1);
+    // Printing a reader prints its client's summary, never the token.
+    const token = await one.client.getDelegationToken();
+    const printed = `${inspect(one, { depth: 8 })}${String(one.client)}${JSON.stringify(one.client)}`;
+    expect(printed.includes(token)).toBe(false);
+    expect(printed.includes(token.split('.')[2] ?? token)).toBe(false);
   });
 
   it('with nothing configured (outside production) starts in mock mode and sends nothing', async () => {

@@ -2,15 +2,19 @@ import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import { DownstreamServer } from '@authsec/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AuthSecAbortedError,
   AuthSecClient,
   AuthSecOriginNotAllowedError,
   AuthSecReader,
   AuthSecResponseError,
+  AuthSecTimeoutError,
 } from '../src/index.js';
 
 let demo: DemoEnvironment;
 let api: DownstreamServer;
 let reader: AuthSecReader;
+/** Called when GET /slow arrives, so a test can abort exactly then. */
+let slowArrived: (() => void) | undefined;
 
 const rows = [
   { id: 'a', body: 'alpha' },
@@ -39,6 +43,10 @@ beforeAll(async () => {
       'GET /big': { body: { data: [{ id: 1, text: 'x'.repeat(4096) }] } },
       'GET /not-json': { headers: { 'content-type': 'text/html' }, body: '<html>login</html>' },
       'GET /no-list': { body: { total: 2 } },
+      'GET /slow': () => {
+        slowArrived?.();
+        return { delayMs: 30_000, body: [] };
+      },
     },
   });
   reader = new AuthSecReader({
@@ -151,5 +159,30 @@ describe('pagination', () => {
     } finally {
       await elsewhere.close();
     }
+  });
+});
+
+describe('signal and timeoutMs', () => {
+  it('aborts a page request in flight with AuthSecAbortedError', async () => {
+    const arrived = new Promise<void>((resolve) => {
+      slowArrived = resolve;
+    });
+    const controller = new AbortController();
+    const loading = reader.loadData({ endpoint: 'slow', signal: controller.signal });
+    await arrived;
+    controller.abort();
+    const error = await loading.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthSecAbortedError);
+    expect((error as AuthSecAbortedError).code).toBe('ERR_AUTHSEC_ABORTED');
+  });
+
+  it('gives up on a slow page with AuthSecTimeoutError naming endpoint and scope', async () => {
+    slowArrived = undefined;
+    const error = await reader
+      .loadData({ endpoint: 'slow', scope: 'read:records', timeoutMs: 100 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthSecTimeoutError);
+    expect((error as AuthSecTimeoutError).code).toBe('ERR_AUTHSEC_TIMEOUT');
+    expect((error as Error).message).toMatch(/^Could not load slow with scope read:records: /);
   });
 });
