@@ -38,6 +38,12 @@ export function getDefaultClient(): AuthSecClient {
 /**
  * Closes and forgets the default client; the next {@link getDelegationToken} builds a new one
  * from the environment as it is then. For shutdown, and for tests that change the environment.
+ * Does nothing when no default client was built.
+ * @returns once the client is closed (its pulls in flight aborted)
+ * @example
+ * ```ts
+ * process.on('SIGTERM', () => void closeDefaultClient());
+ * ```
  */
 export async function closeDefaultClient(): Promise<void> {
   const client = defaultClient;

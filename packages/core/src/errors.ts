@@ -101,6 +101,13 @@ export class AuthSecError extends Error {
  * True for any AuthSec error, even one thrown by another copy of this package.
  * @param error - anything caught
  * @returns whether it is an {@link AuthSecError}
+ * @example
+ * ```ts
+ * catch (error) {
+ *   if (isAuthSecError(error)) return error.toJSON(); // safe to log or hand to a model
+ *   throw error;
+ * }
+ * ```
  */
 export function isAuthSecError(error: unknown): error is AuthSecError {
   return (
@@ -110,7 +117,18 @@ export function isAuthSecError(error: unknown): error is AuthSecError {
   );
 }
 
-/** A configuration problem, found before any request. Lists every problem at once. */
+/**
+ * A configuration problem, found before any request. Lists every problem at once.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecConfigError) for (const problem of error.problems) console.error(problem);
+ * }
+ * ```
+ */
 export class AuthSecConfigError extends AuthSecError {
   /** Each problem on its own, naming the option and the environment variable. */
   readonly problems: readonly string[];
@@ -122,14 +140,36 @@ export class AuthSecConfigError extends AuthSecError {
   }
 }
 
-/** The AuthSec server could not be reached (DNS, TLS, refused or reset connection). */
+/**
+ * The AuthSec server could not be reached (DNS, TLS, refused or reset connection).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecNetworkError) console.error(error.hint); // check AUTHSEC_BASE_URL
+ * }
+ * ```
+ */
 export class AuthSecNetworkError extends AuthSecError {
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_NETWORK', message, options);
   }
 }
 
-/** An attempt or the whole call ran out of time. */
+/**
+ * An attempt or the whole call ran out of time.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecTimeoutError) console.error(`gave up after ${error.timeoutMs} ms`);
+ * }
+ * ```
+ */
 export class AuthSecTimeoutError extends AuthSecError {
   /** The limit that was reached, in milliseconds. */
   readonly timeoutMs: number;
@@ -139,7 +179,18 @@ export class AuthSecTimeoutError extends AuthSecError {
   }
 }
 
-/** The caller's signal aborted the call. */
+/**
+ * The caller's signal aborted the call.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecAbortedError) return; // this caller gave up on purpose
+ * }
+ * ```
+ */
 export class AuthSecAbortedError extends AuthSecError {
   constructor(
     message = 'The AuthSec call was aborted by its signal.',
@@ -149,7 +200,18 @@ export class AuthSecAbortedError extends AuthSecError {
   }
 }
 
-/** The client was closed; it makes no more calls. */
+/**
+ * The client was closed; it makes no more calls.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecClosedError) client = new AuthSecClient();
+ * }
+ * ```
+ */
 export class AuthSecClosedError extends AuthSecError {
   constructor(options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_CLOSED', 'This AuthSecClient is closed.', {
@@ -159,7 +221,18 @@ export class AuthSecClosedError extends AuthSecError {
   }
 }
 
-/** An HTTP answer the SDK has no more specific error for. */
+/**
+ * An HTTP answer the SDK has no more specific error for.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecHttpError && (error.status ?? 0) >= 500) retryLater(error.retryAfterMs);
+ * }
+ * ```
+ */
 export class AuthSecHttpError extends AuthSecError {
   /** How long the server asked to wait (`Retry-After` on a 503, say), when it said. */
   readonly retryAfterMs: number | undefined;
@@ -169,7 +242,18 @@ export class AuthSecHttpError extends AuthSecError {
   }
 }
 
-/** 429, after the retries allowed (or a `Retry-After` longer than the time left). */
+/**
+ * 429, after the retries allowed (or a `Retry-After` longer than the time left).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecRateLimitedError) await sleep(error.retryAfterMs ?? 1_000);
+ * }
+ * ```
+ */
 export class AuthSecRateLimitedError extends AuthSecError {
   /** How long the server asked to wait, when it said. */
   readonly retryAfterMs: number | undefined;
@@ -183,14 +267,36 @@ export class AuthSecRateLimitedError extends AuthSecError {
   }
 }
 
-/** 401 from AuthSec: the session credential is missing, invalid, expired or revoked. */
+/**
+ * 401 from AuthSec: the session credential is missing, invalid, expired or revoked.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecUnauthenticatedError) await signInAgain(); // renew AUTHSEC_SESSION_TOKEN
+ * }
+ * ```
+ */
 export class AuthSecUnauthenticatedError extends AuthSecError {
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_UNAUTHENTICATED', message, options);
   }
 }
 
-/** 403: the caller may not do this; `requiredScope` names the missing permission when known. */
+/**
+ * 403: the caller may not do this; `requiredScope` names the missing permission when known.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.request('/billing/customers/42');
+ * } catch (error) {
+ *   if (error instanceof AuthSecPermissionError) console.error(`needs ${error.requiredScope}`);
+ * }
+ * ```
+ */
 export class AuthSecPermissionError extends AuthSecError {
   readonly requiredScope: string | undefined;
   constructor(
@@ -210,21 +316,54 @@ export class AuthSecPermissionError extends AuthSecError {
   }
 }
 
-/** 404 "Client not found" (older servers): no AI agent client has this id. */
+/**
+ * 404 "Client not found" (older servers): no AI agent client has this id.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecClientNotFoundError) console.error(error.hint); // check AUTHSEC_AGENT_CLIENT_ID
+ * }
+ * ```
+ */
 export class AuthSecClientNotFoundError extends AuthSecError {
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_CLIENT_NOT_FOUND', message, options);
   }
 }
 
-/** 404 "No active delegation token found": never delegated, revoked, or not allowed for this session. */
+/**
+ * 404 "No active delegation token found": never delegated, revoked, or not allowed for this session.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecDelegationNotFoundError) notifyAdmin('delegate a token to this agent');
+ * }
+ * ```
+ */
 export class AuthSecDelegationNotFoundError extends AuthSecError {
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_DELEGATION_NOT_FOUND', message, options);
   }
 }
 
-/** 410: the delegation expired; an admin must delegate again. */
+/**
+ * 410: the delegation expired; an admin must delegate again.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecDelegationExpiredError) notifyAdmin(`re-delegate (expired ${error.expiredAt?.toISOString()})`);
+ * }
+ * ```
+ */
 export class AuthSecDelegationExpiredError extends AuthSecError {
   /** When it expired, when the server said. */
   readonly expiredAt: Date | undefined;
@@ -234,7 +373,18 @@ export class AuthSecDelegationExpiredError extends AuthSecError {
   }
 }
 
-/** The answer or the token in it is not what the contract promises. Names field paths, never values. */
+/**
+ * The answer or the token in it is not what the contract promises. Names field paths, never values.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecResponseError) console.error(error.issues); // e.g. ['expires_at']
+ * }
+ * ```
+ */
 export class AuthSecResponseError extends AuthSecError {
   /** The offending fields or checks, e.g. `expires_at`, `token.header.alg`. */
   readonly issues: readonly string[];
@@ -258,7 +408,18 @@ export type AuthSecTokenErrorReason =
   | 'malformed'
   | 'revoked';
 
-/** A token failed verification; `reason` says which check. Never holds the token. */
+/**
+ * A token failed verification; `reason` says which check. Never holds the token.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifyDelegationToken(bearer, options);
+ * } catch (error) {
+ *   if (error instanceof AuthSecTokenError) return reply(401, { error: 'invalid_token', reason: error.reason });
+ * }
+ * ```
+ */
 export class AuthSecTokenError extends AuthSecError {
   readonly reason: AuthSecTokenErrorReason;
   constructor(reason: AuthSecTokenErrorReason, message: string, options: AuthSecErrorOptions = {}) {
@@ -274,6 +435,15 @@ export class AuthSecTokenError extends AuthSecError {
 /**
  * A protected API rejected the delegation token (401) and AuthSec has no newer one: it was not
  * renewed, so an admin must re-delegate.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.request('/records');
+ * } catch (error) {
+ *   if (error instanceof AuthSecTokenRejectedError) notifyAdmin(`token ${error.jti} rejected; re-delegate`);
+ * }
+ * ```
  */
 export class AuthSecTokenRejectedError extends AuthSecError {
   /** The rejected token's `jti`, safe to log. */
@@ -284,7 +454,18 @@ export class AuthSecTokenRejectedError extends AuthSecError {
   }
 }
 
-/** A request would have sent the token to an origin that is not allowed; nothing was sent. */
+/**
+ * A request would have sent the token to an origin that is not allowed; nothing was sent.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.fetch('https://elsewhere.example/x');
+ * } catch (error) {
+ *   if (error instanceof AuthSecOriginNotAllowedError) console.error(`not allowed: ${error.origin}`);
+ * }
+ * ```
+ */
 export class AuthSecOriginNotAllowedError extends AuthSecError {
   /** The refused origin (scheme, host, port): never a path, query or credentials. */
   readonly origin: string | undefined;

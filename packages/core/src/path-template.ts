@@ -43,7 +43,15 @@ export function expandPath(template: string, params: Readonly<Record<string, unk
   });
 }
 
-/** The `{name}` placeholders of a path template, in order. */
+/**
+ * The `{name}` placeholders of a path template, in order: what a tool must ask a model for.
+ * @param template - a path with `{name}` placeholders
+ * @returns the placeholder names, e.g. `['id']`
+ * @example
+ * ```ts
+ * pathParameters('/billing/customers/{id}'); // ['id']
+ * ```
+ */
 export function pathParameters(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
 }
