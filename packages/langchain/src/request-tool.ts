@@ -6,6 +6,7 @@ import {
   expandPath,
   pathParameters,
   type QueryValue,
+  redact,
 } from '@authsec/core';
 import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { z } from 'zod';
@@ -149,7 +150,8 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
       });
       const { text, complete } = await readCapped(response, maxChars);
       if (text === '' && complete) return JSON.stringify({ status: response.status });
-      return capText(text, maxChars, complete);
+      // Redacted before the cut, so a token across the cut is replaced whole rather than halved.
+      return capText(String(redact(text)), maxChars, complete);
     },
     {
       name: options.name,

@@ -25,6 +25,7 @@ beforeAll(async () => {
       'GET /big': { body: 'x'.repeat(100_000) },
       'GET /emoji': { body: `a${'😀'.repeat(50)}` },
       'GET /search': { body: { ok: true } },
+      'GET /echo': (req) => ({ body: `${'-'.repeat(30)}${req.authorization}` }),
       'DELETE /items/:id': { status: 204 },
       '/items/:id': (req) => ({ body: { method: req.method, id: req.params.id, json: req.json } }),
     },
@@ -519,5 +520,22 @@ describe('createAuthSecRequestTool', () => {
     } finally {
       await elsewhere.close();
     }
+  });
+
+  it('a token the API echoes is replaced whole, even where the response is cut', async () => {
+    const t = createAuthSecRequestTool({
+      name: 'echo',
+      description: 'Echo.',
+      schema: z.object({}),
+      path: '/echo',
+      maxResponseChars: 60,
+      client: echo,
+    });
+    const result = (await t.invoke({})) as string;
+    expectNoToken(tokens, result);
+    const token = demo.agents.reader.delegation.token;
+    // Not even the start of the token's payload: the cut falls inside the marker.
+    expect(result.includes(token.split('.')[1]?.slice(0, 10) ?? token)).toBe(false);
+    expect(/^-{30}Bearer \[jwt eyJ/.test(result)).toBe(true);
   });
 });
