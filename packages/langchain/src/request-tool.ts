@@ -58,12 +58,12 @@ const DOT_DOT_SEGMENT = /(^|[\\/])\.\.([\\/]|$)/;
 
 /**
  * Creates a tool that makes one authorized request to a protected API: path parameters come from
- * the input (encoded so model input cannot change the path: `/`, `?`, `#` and `%` are encoded,
- * `.`, `..` (also as a segment, `../x`), empty or missing values and line breaks refused with an
- * `InvalidToolInput` result),
- * the other fields become the query (GET, HEAD, DELETE) or the JSON body (POST, PUT, PATCH), and
- * the response text is returned, cut to `maxResponseChars` with a `…[truncated: …]` marker.
- * Writing methods need `allowWrite: true`. Errors follow `createAuthSecTool`'s policy.
+ * the input (encoded so model input cannot change the path: `/`, `?`, `#` and `%` are encoded;
+ * `.`, `..`, a `..` segment such as `../x`, empty or missing values and line breaks are refused
+ * with an `InvalidToolInput` result), the other fields become the query (GET, HEAD, DELETE) or
+ * the JSON body (POST, PUT, PATCH), and the response text is returned with tokens redacted, cut
+ * to `maxResponseChars` with a `…[truncated: …]` marker. Writing methods need `allowWrite: true`.
+ * Errors follow `createAuthSecTool`'s policy.
  * @param options - name, description, schema, path, method, scope, client and mappings
  * @returns a `DynamicStructuredTool`
  * @throws AuthSecConfigError for a writing method without `allowWrite`, an unknown method, a path
