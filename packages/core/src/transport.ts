@@ -36,6 +36,11 @@ export interface OutgoingRequest {
   signal: AbortSignal | undefined;
   /** Other RequestInit fields passed through (cache, credentials, keepalive, duplex …). */
   extra: RequestInit;
+  /**
+   * As fetch's `redirect`: `follow` (the default) follows redirects here, dropping the token on a
+   * change of origin; `manual` returns the 3xx; `error` throws on one.
+   */
+  redirect?: RequestRedirect;
 }
 
 /** How one call may behave. */
@@ -127,7 +132,7 @@ export class Transport {
         new Headers(init.headers ?? input.headers),
         body,
         init.signal ?? input.signal,
-        init,
+        { redirect: input.redirect, ...init },
       );
     }
     const method = (init.method ?? 'GET').toUpperCase();
@@ -150,7 +155,7 @@ export class Transport {
     signal: AbortSignal | null | undefined,
     init: RequestInit,
   ): OutgoingRequest {
-    const { method: _m, headers: _h, body: _b, signal: _s, redirect: _r, ...extra } = init;
+    const { method: _m, headers: _h, body: _b, signal: _s, redirect, ...extra } = init;
     return {
       url,
       method,
@@ -159,6 +164,7 @@ export class Transport {
       replayable: isReplayable(body),
       signal: signal ?? undefined,
       extra,
+      redirect: redirect ?? 'follow',
     };
   }
 
@@ -266,6 +272,19 @@ export class Transport {
         location === null
       ) {
         return { response, tokenAttached: attach };
+      }
+      if (request.redirect === 'manual') return { response, tokenAttached: attach };
+      if (request.redirect === 'error') {
+        await discard(response);
+        throw new AuthSecHttpError(
+          `The API redirected ${request.method} ${request.url.pathname} (${response.status}), and redirect: 'error' was asked.`,
+          {
+            status: response.status,
+            method: request.method,
+            path: request.url.pathname,
+            hint: "Call the final URL directly, or leave `redirect` at 'follow'.",
+          },
+        );
       }
       const next = new URL(location, url);
       const switchesToGet =

@@ -223,6 +223,22 @@ describe('client.fetch and client.request: where the token goes', () => {
     expect(w.other.requests[0]?.authorization).toBeUndefined();
   });
 
+  it("honours fetch's redirect option: manual returns the 3xx, error throws, neither follows", async () => {
+    const w = await world();
+    w.api.route('GET /api/away', { status: 307, headers: { location: `${w.other.url}/landing` } });
+    const res = await w.client.fetch('/away', { redirect: 'manual' });
+    expect(res.status).toBe(307);
+    expect(res.headers.get('location')).toBe(`${w.other.url}/landing`);
+    const fromRequest = await w.client.fetch(
+      new Request(`${w.api.url}/api/away`, { redirect: 'manual' }),
+    );
+    expect(fromRequest.status).toBe(307);
+    const error = await rejection(w.client.fetch('/away', { redirect: 'error' }));
+    expect(error).toBeInstanceOf(AuthSecHttpError);
+    expect(error).toMatchObject({ code: 'ERR_AUTHSEC_HTTP', status: 307, path: '/api/away' });
+    expect(w.other.requests).toHaveLength(0);
+  });
+
   it('never carries the token across origins even when the other origin is allowed', async () => {
     const w = await world();
     const client = new AuthSecClient({
