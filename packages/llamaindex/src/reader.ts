@@ -54,7 +54,7 @@ export class AuthSecReader implements BaseReader<Document> {
    * Builds the reader; makes no request.
    * @param options - `{ client }`, or client options (`baseUrl`, `clientId`, `downstreamUrl` …), or
    *   nothing: then core's shared default client (`getDefaultClient()`, configured from the env)
-   * @throws AuthSecConfigError for invalid client options, or `client` passed with client options
+   * @throws AuthSecConfigError for invalid client options or `load`, or `client` passed with client options
    */
   constructor(options: AuthSecReaderOptions = {}) {
     const { client, load, ...clientOptions } = options;
@@ -74,14 +74,16 @@ export class AuthSecReader implements BaseReader<Document> {
     } else {
       this.client = new AuthSecClient(clientOptions);
     }
+    // Fails at construction, not at the pipeline's first run, when `load` is invalid.
+    if (load !== undefined) resolveLoadOptions(load);
     this.#load = load;
   }
 
   /**
    * Checks the scope, fetches the endpoint (every page) through the client's authorized requests,
    * and returns one Document per record.
-   * @param options - endpoint, scope, record shape, pagination bounds, text and metadata mapping;
-   *   @default the constructor's `load`
+   * @param options - endpoint, scope, record shape, pagination bounds, text and metadata mapping
+   *   (without them: the constructor's `load`)
    * @returns the Documents, ids from the record's id and the endpoint, security metadata stamped
    * @throws AuthSecPermissionError (scope missing from the token: nothing was sent; or 403 from the API),
    *   AuthSecResponseError (no records in the answer, not JSON, too large, a pagination loop),

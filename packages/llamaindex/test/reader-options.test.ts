@@ -128,6 +128,13 @@ describe('new AuthSecReader()', () => {
     expect((error as Error).message).toContain('clientId, baseUrl');
   });
 
+  it('validates load at construction', () => {
+    const client = new AuthSecClient({ mode: 'mock', logLevel: 'silent' });
+    expect(() => new AuthSecReader({ client, load: { endpoint: '', maxPages: -1 } })).toThrow(
+      /`endpoint` is missing[\s\S]*`maxPages` must be a positive integer/,
+    );
+  });
+
   it('reports invalid client options as core does', () => {
     expect(() => new AuthSecReader({ baseUrl: 'ftp://x', clientId: 'y' })).toThrow(
       AuthSecConfigError,

@@ -2,7 +2,6 @@ import { inspect } from 'node:util';
 import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import { DownstreamServer } from '@authsec/testing';
 import { Document, MetadataMode } from '@llamaindex/core/schema';
-import { Settings, storageContextFromDefaults, VectorStoreIndex } from 'llamaindex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthSecClient,
@@ -15,7 +14,6 @@ import {
   INGESTION_AUTH,
   SECURITY_METADATA_KEYS,
 } from '../src/index.js';
-import { HashingEmbedding } from './hashing-embedding.js';
 
 let demo: DemoEnvironment;
 let client: AuthSecClient;
@@ -155,36 +153,6 @@ describe('AuthSecReader.loadData', () => {
     expect(a[0]?.id_).toMatch(/^secure-vault\/records#sha256-[0-9a-f]{32}$/);
     expect(a.map((d) => d.id_)).toEqual(b.map((d) => d.id_));
     expect(new Set(a.map((d) => d.id_)).size).toBe(a.length);
-  });
-
-  it('keeps the hash when only the time and the token change, so nothing is embedded again', async () => {
-    const embedModel = new HashingEmbedding();
-    Settings.embedModel = embedModel;
-    const storageContext = await storageContextFromDefaults({});
-    const first = await reader.loadData({
-      endpoint: 'secure-vault/records',
-      scope: 'read:records',
-    });
-    await VectorStoreIndex.fromDocuments(first, { storageContext });
-    const embeddedFirst = embedModel.embedded.length;
-    expect(embeddedFirst).toBeGreaterThan(0);
-
-    // A new token (new jti) and a later ingestion time.
-    const readerId = demo.agents.reader.agent.clientId;
-    await demo.authsec.delegate(readerId);
-    client.invalidate();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const second = await reader.loadData({
-      endpoint: 'secure-vault/records',
-      scope: 'read:records',
-    });
-    expect(second[0]?.metadata.token_jti).not.toBe(first[0]?.metadata.token_jti);
-    expect(second[0]?.metadata.ingested_at).not.toBe(first[0]?.metadata.ingested_at);
-    expect(second.map((d) => d.hash)).toEqual(first.map((d) => d.hash));
-
-    await VectorStoreIndex.fromDocuments(second, { storageContext });
-    expect(embedModel.embedded.length).toBe(embeddedFirst);
-    token = await client.getDelegationToken();
   });
 
   it('changes the hash when the content changes', async () => {
