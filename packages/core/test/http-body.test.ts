@@ -42,7 +42,9 @@ const small = Buffer.from(JSON.stringify({ data: 'ok' }));
 describe('the body cap of requestJson()', () => {
   it('refuses a chunked body (no Content-Length) once it passes the cap', async () => {
     await serve(big, {});
-    const error = await rejection((client as AuthSecClient).requestJson('/x', { maxResponseBytes: 64 * 1024 }));
+    const error = await rejection(
+      (client as AuthSecClient).requestJson('/x', { maxResponseBytes: 64 * 1024 }),
+    );
     expect(error).toBeInstanceOf(AuthSecResponseError);
     expect(error.message).toMatch(/larger than 65536 bytes/);
   });
@@ -51,14 +53,18 @@ describe('the body cap of requestJson()', () => {
     const packed = gzipSync(big);
     expect(packed.length).toBeLessThan(64 * 1024);
     await serve(packed, { 'content-encoding': 'gzip', 'content-length': String(packed.length) });
-    const error = await rejection((client as AuthSecClient).requestJson('/x', { maxResponseBytes: 64 * 1024 }));
+    const error = await rejection(
+      (client as AuthSecClient).requestJson('/x', { maxResponseBytes: 64 * 1024 }),
+    );
     expect(error).toBeInstanceOf(AuthSecResponseError);
     expect(error.message).toMatch(/larger than 65536 bytes/);
   });
 
   it('refuses a declared Content-Length over the cap before reading', async () => {
     await serve(big, { 'content-length': String(big.length) });
-    const error = await rejection((client as AuthSecClient).requestJson('/x', { maxResponseBytes: 64 * 1024 }));
+    const error = await rejection(
+      (client as AuthSecClient).requestJson('/x', { maxResponseBytes: 64 * 1024 }),
+    );
     expect(error).toBeInstanceOf(AuthSecResponseError);
   });
 
