@@ -8,7 +8,8 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 /**
  * Expands `/customers/{id}` with `{ id: '42' }` into `/customers/42`, encoding each value as one
  * path segment: `/`, `?`, `#`, `%`, spaces and control characters are percent-encoded, and values
- * that are empty, `.`, `..` or contain CR/LF are refused.
+ * that are empty, have a `.` or `..` segment (split on `/` or `\\`), contain CR/LF or are not valid
+ * text are refused.
  * @param template - a path with `{name}` placeholders
  * @param params - the values (strings, numbers, booleans)
  * @returns the expanded path
@@ -31,15 +32,21 @@ export function expandPath(template: string, params: Readonly<Record<string, unk
       throw new TypeError(`Path parameter "${name}" must be a string or a number.`);
     }
     const text = String(value);
-    if (text === '' || text === '.' || text === '..' || /[\r\n]/.test(text)) {
+    // A '..' segment is refused even though encoding would keep it inside one segment: servers
+    // that decode %2F or accept '\\' would climb out, and core's join refuses it as fatal later.
+    const dotSegment = text.split(/[/\\]/).some((part) => part === '.' || part === '..');
+    if (text === '' || dotSegment || /[\r\n]/.test(text)) {
       throw new TypeError(
-        `Path parameter "${name}" must be a non-empty value that is not "." or ".." and has no line breaks.`,
+        `Path parameter "${name}" must be a non-empty value with no "." or ".." segment and no line breaks.`,
       );
     }
-    return encodeURIComponent(text).replace(
-      /[!'()*]/g,
-      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-    );
+    let encoded: string;
+    try {
+      encoded = encodeURIComponent(text);
+    } catch {
+      throw new TypeError(`Path parameter "${name}" is not valid text (a lone surrogate).`);
+    }
+    return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   });
 }
 
