@@ -54,7 +54,6 @@ const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PAT
 const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 /** A `..` segment once `/` or `\` in a value are read as separators. */
-const DOT_DOT_SEGMENT = /(^|[\\/])\.\.([\\/]|$)/;
 
 /**
  * Creates a tool that makes one authorized request to a protected API: path parameters come from
@@ -115,23 +114,13 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
       if (missing !== undefined) {
         return inputErrorResult(`Path parameter "${missing}" is required.`);
       }
-      // Encoded as one segment, `../admin` is harmless to the URL parser, but servers that decode
-      // %2F would climb with it, and the client refuses such a path as a fatal origin error: the
-      // model chose it, so it is told to choose another value instead.
-      const climbing = params.find((name) => DOT_DOT_SEGMENT.test(String(values[name])));
-      if (climbing !== undefined) {
-        return inputErrorResult(`Path parameter "${climbing}" must not hold a ".." segment.`);
-      }
       let path: string;
       try {
         path = expandPath(options.path, values);
       } catch (error) {
-        // expandPath's TypeError names the parameter: the model can choose another value.
+        // expandPath's TypeError (a dot segment, a lone surrogate, a line break) names the
+        // parameter: the model can choose another value.
         if (error instanceof TypeError) return inputErrorResult(error.message);
-        // encodeURIComponent refuses a lone surrogate, which valid JSON from a model can hold.
-        if (error instanceof URIError) {
-          return inputErrorResult('A path parameter holds text that is not valid Unicode.');
-        }
         throw error;
       }
       const rest = Object.fromEntries(Object.entries(values).filter(([k]) => !params.includes(k)));
