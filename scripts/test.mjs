@@ -3,6 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +20,17 @@ const env = {
 // error, seen here). Dependencies are installed before this script runs; no task needs the check.
 delete env.pnpm_config_verify_deps_before_run;
 delete env.npm_config_verify_deps_before_run;
+
+// Bounded parallelism: at most `cores` turbo tasks at once, and the vitest workers of those tasks
+// share the cores instead of each suite taking all of them. Eleven suites that each start servers
+// and generate keys, all at once on two cores, starve one another into timeouts.
+// AUTHSEC_TEST_CONCURRENCY and VITEST_MAX_WORKERS override the defaults.
+const cores = availableParallelism();
+const concurrency = Math.max(1, Number(process.env.AUTHSEC_TEST_CONCURRENCY) || Math.min(cores, 4));
+env.VITEST_MAX_WORKERS ||= String(Math.max(1, Math.floor(cores / concurrency)));
+console.log(
+  `pnpm test: ${concurrency} task(s) at once, ${env.VITEST_MAX_WORKERS} vitest worker(s) each, on ${cores} core(s)`,
+);
 
 function workspaceDirs() {
   const dirs = [];
@@ -47,6 +59,7 @@ const turbo = spawnSync(
     'typecheck',
     'test',
     'test:package',
+    `--concurrency=${concurrency}`,
     '--continue',
     '--summarize',
     '--output-logs=new-only',
