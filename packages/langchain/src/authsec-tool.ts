@@ -82,7 +82,12 @@ export function createAuthSecTool<S extends z.ZodObject>(
       if (scopes.length > 0) {
         await authsec.requirePermissions(scopes, signal ? { signal } : {});
       }
-      return withoutTokens(await fn(input, createToolContext(authsec, config)));
+      const { context, release } = createToolContext(authsec, config);
+      try {
+        return withoutTokens(await fn(input, context));
+      } finally {
+        release();
+      }
     } catch (error) {
       return asOutput(toolErrorResult(error, signal));
     }
