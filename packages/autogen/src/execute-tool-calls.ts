@@ -7,7 +7,7 @@ import {
   isAuthSecError,
   isFatalAuthSecError,
 } from '@authsec/core';
-import { type FunctionMap, MAPPED, type MappedFunction, parseArguments } from './function-map.js';
+import { type FunctionMap, MAPPED, type MappedFunction, readArguments } from './function-map.js';
 import { FunctionCallError, toToolContent, toToolError } from './tool-result.js';
 import type { ToolCall, ToolMessage } from './wire.js';
 
@@ -161,11 +161,12 @@ async function runOne(
     );
   }
   const callOptions = { toolCallId: call.id, ...(signal !== undefined && { signal }) };
-  const args = call.function.arguments ?? '';
+  // JSON text as OpenAI sends it, or an object as some clients hand it over.
+  const args: unknown = call.function.arguments;
   if ((fn as unknown as Record<symbol, unknown>)[MAPPED] === true) {
-    return (fn as MappedFunction)(args, callOptions);
+    return (fn as MappedFunction)(args as string | Record<string, unknown>, callOptions);
   }
   // A plain function, as in the seed's function_map: parse for it and serialise what it returns.
-  const result = await fn(parseArguments(args), callOptions);
+  const result = await fn(readArguments(args), callOptions);
   return toToolContent(result, maxChars);
 }
