@@ -259,7 +259,7 @@ describe('executeToolCalls', () => {
     await client.close();
   });
 
-  it('stops starting calls once the signal aborts, then throws with the answers so far', async () => {
+  it('stops starting calls once the signal aborts, then throws with the answers so far and the rest answered as aborted', async () => {
     const gates = new Gates();
     const { functionMap } = createFunctionMap([gates.fn], { client: reader });
     const controller = new AbortController();
@@ -278,7 +278,11 @@ describe('executeToolCalls', () => {
     const error = (await run) as AuthSecToolCallsError;
     expect(error).toBeInstanceOf(AuthSecToolCallsError);
     expect(error.code).toBe('ERR_AUTHSEC_ABORTED');
-    expect(error.messages.map((m) => m.tool_call_id)).toEqual(['c0']);
+    expect(error.messages.map((m) => m.tool_call_id)).toEqual(['c0', 'c1', 'c2']);
+    expect(error.messages[0]?.content).toBe('done c0');
+    for (const message of error.messages.slice(1)) {
+      expect(JSON.parse(message.content)).toMatchObject({ code: 'ERR_AUTHSEC_ABORTED' });
+    }
     expect(error.unansweredToolCallIds).toEqual(['c1', 'c2']);
     expect(gates.started).toEqual(['c0']);
   });
