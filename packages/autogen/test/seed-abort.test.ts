@@ -1,9 +1,7 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { DemoEnvironment } from '@authsec/demo-api';
-import { OpenAITestServer } from '@authsec/testing';
+import { DownstreamServer, OpenAITestServer } from '@authsec/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,22 +21,26 @@ import { expectNoToken, startDemo } from './helpers.js';
 // each test file in its own module graph, so core's default client here is built from it.
 let demo: DemoEnvironment;
 let llm: OpenAITestServer;
-/** A server that accepts every request and never answers it, like a stuck API. */
-let silent: Server;
+/** An API that accepts every request and never answers it; `arrivals` hears each one. */
+let silent: DownstreamServer;
 let silentUrl: string;
+const arrivals = new EventEmitter();
 const saved = { ...process.env };
 
 beforeAll(async () => {
   [demo, llm] = await Promise.all([startDemo(), OpenAITestServer.start()]);
   Object.assign(process.env, demo.env, { AUTHSEC_LOG_LEVEL: 'silent' });
-  silent = createServer((req) => silent.emit('arrived', req));
-  silent.listen(0, '127.0.0.1');
-  await once(silent, 'listening');
-  silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  silent = await DownstreamServer.start({
+    fallback: () => {
+      arrivals.emit('arrived');
+      return new Promise<never>(() => {});
+    },
+  });
+  silentUrl = silent.url;
 });
 afterAll(async () => {
-  silent.closeAllConnections();
-  silent.close();
+  // Closing drops the hung connections, so the abandoned fetches end too.
+  await silent.close();
   await closeDefaultClient();
   process.env = saved;
   await Promise.all([demo.close(), llm.close()]);
@@ -62,17 +64,17 @@ const seedCall = (id: string, name = 'fetch_secure_data'): ToolCall => ({
   function: { name, arguments: JSON.stringify({ customer_id: id }) },
 });
 
-/** Resolves once `count` requests hang at the silent server. */
-function arrivals(count: number): Promise<IncomingMessage[]> {
+/** Resolves once `count` more requests hang at the silent API. */
+function arrived(count: number): Promise<void> {
   return new Promise((resolve) => {
-    const seen: IncomingMessage[] = [];
-    const onArrived = (req: IncomingMessage) => {
-      seen.push(req);
-      if (seen.length < count) return;
-      silent.off('arrived', onArrived);
-      resolve(seen);
+    let seen = 0;
+    const onArrived = () => {
+      seen += 1;
+      if (seen < count) return;
+      arrivals.off('arrived', onArrived);
+      resolve();
     };
-    silent.on('arrived', onArrived);
+    arrivals.on('arrived', onArrived);
   });
 }
 
@@ -85,7 +87,7 @@ const abortedAnswer = {
 describe('aborting calls to a function that ignores the signal', () => {
   it('executeToolCalls settles within the grace period, answering every unfinished call as aborted', async () => {
     const controller = new AbortController();
-    const hanging = arrivals(2);
+    const hanging = arrived(2);
     const run = executeToolCalls(
       [seedCall('c1'), seedCall('c2'), seedCall('c3', 'ping'), seedCall('c4')],
       seedFunctionMap,
@@ -118,7 +120,7 @@ describe('aborting calls to a function that ignores the signal', () => {
 
   it('takes abortGraceMs, and refuses one that is not a non-negative number', async () => {
     const controller = new AbortController();
-    const hanging = arrivals(1);
+    const hanging = arrived(1);
     const run = executeToolCalls([seedCall('g1')], seedFunctionMap, {
       signal: controller.signal,
       abortGraceMs: 0,
@@ -150,7 +152,7 @@ describe('aborting calls to a function that ignores the signal', () => {
       { content: 'never asked' },
     ]);
     const controller = new AbortController();
-    const hanging = arrivals(1);
+    const hanging = arrived(1);
     const chat = new UserProxyAgent('user_proxy', { functionMap: seedFunctionMap })
       .initiateChat(assistant, { message: 'Customer 42?', signal: controller.signal })
       .catch((e: unknown) => e);

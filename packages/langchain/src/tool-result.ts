@@ -84,7 +84,7 @@ export function toolErrorResult(error: unknown, signal: AbortSignal | undefined)
  * `Set`s are copied with their secrets replaced; a `ToolMessage` (or other message) is rebuilt as
  * the same class, and a `Command` cloned, with redacted fields. Any other object is judged by what
  * the model would see, its JSON: kept as it is when that holds no secret, else replaced by that
- * JSON, redacted. An `Error` becomes `{ name, message }` with its message redacted.
+ * JSON, redacted. An `Error` becomes core's redacted `{ name, code?, message, hint? }`.
  * @param value - what the tool's function returned
  * @returns the same shape, with secrets replaced
  */

@@ -14,15 +14,11 @@ let billing: AuthSecClient;
 /** A server that accepts every request and never answers it. */
 let silent: Server;
 let silentUrl: string;
-const arrived: IncomingMessage[] = [];
 
 beforeAll(async () => {
   demo = await startDemoEnvironment();
   billing = clientFor(demo, demo.agents.billing.agent.clientId);
-  silent = createServer((req) => {
-    arrived.push(req);
-    silent.emit('arrived', req);
-  });
+  silent = createServer((req) => silent.emit('arrived', req));
   silent.listen(0, '127.0.0.1');
   await once(silent, 'listening');
   silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
