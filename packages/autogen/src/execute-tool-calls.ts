@@ -7,7 +7,7 @@ import {
   isAuthSecError,
   isFatalAuthSecError,
 } from '@authsec/core';
-import { type FunctionMap, MAPPED, type MappedFunction, parseArguments } from './function-map.js';
+import { type FunctionMap, MAPPED, type MappedFunction, readArguments } from './function-map.js';
 import { FunctionCallError, toToolContent, toToolError } from './tool-result.js';
 import type { ToolCall, ToolMessage } from './wire.js';
 
@@ -19,6 +19,13 @@ export interface ExecuteToolCallsOptions {
   signal?: AbortSignal;
   /** Longest content for plain (non-`defineFunction`) functions' results. @default 20000 */
   maxResultChars?: number;
+  /**
+   * How long calls still running when `signal` aborts may take to settle before they are given
+   * up and answered as aborted: a function that ignores the signal (the seed's plain `fetch`)
+   * cannot hold the run. Its work goes on in the background; its late result is dropped.
+   * @default 100
+   */
+  abortGraceMs?: number;
 }
 
 /**
@@ -37,9 +44,12 @@ export interface ExecuteToolCallsOptions {
  * ```
  */
 export class AuthSecToolCallsError extends AuthSecError {
-  /** The `tool` messages of the calls that completed, in the order of `tool_calls`. */
+  /**
+   * The `tool` messages of the calls that completed, in the order of `tool_calls`; after an abort,
+   * one per call, those without a result answered as aborted.
+   */
   readonly messages: readonly ToolMessage[];
-  /** The ids left without an answer: the fatally failed (or aborted) calls. */
+  /** The ids without a result: the fatally failed (or aborted) calls. */
   readonly unansweredToolCallIds: readonly string[];
   /** Every fatal (or abort) error, first one first (usually one). */
   readonly errors: readonly AuthSecError[];
@@ -75,14 +85,18 @@ export class AuthSecToolCallsError extends AuthSecError {
  * even when calls fail: an unknown name, arguments that are not JSON or fail the schema, a missing
  * scope, a 404 … each become the error's `toJSON()` for the model. A fatal failure does not cancel
  * the other calls: they all run and finish, then {@link AuthSecToolCallsError} is thrown with
- * their answers. An aborted `signal` throws it too, once the running calls have settled.
- * A repeated `tool_call_id` is answered once.
+ * their answers. An aborted `signal` starts no new call and throws it too (code
+ * `ERR_AUTHSEC_ABORTED`, an `AuthSecAbortedError` as `cause`) once the running calls have
+ * settled or, for functions that ignore the signal, `abortGraceMs` (100 ms) after the abort; every
+ * call without a result is then answered `{"name":"AuthSecAbortedError","code":"ERR_AUTHSEC_ABORTED",…}`
+ * in its `messages`. A repeated `tool_call_id` is answered once.
  * @param toolCalls - `message.tool_calls` of an assistant message
  * @param functionMap - a `functionMap` from {@link createFunctionMap}, or plain functions by name
- * @param options - `concurrency`, `signal`, `maxResultChars`
+ * @param options - `concurrency`, `signal`, `maxResultChars`, `abortGraceMs`
  * @returns the `tool` messages to append to the conversation
  * @throws AuthSecToolCallsError after a fatal AuthSec error or an abort, with the partial results
- * @throws AuthSecConfigError for a `concurrency` that is not an integer of at least 1
+ * @throws AuthSecConfigError for a `concurrency` that is not an integer of at least 1, or an
+ *   `abortGraceMs` that is not a finite number of 0 or more
  * @example
  * ```ts
  * const message = completion.choices[0].message;
@@ -95,11 +109,17 @@ export async function executeToolCalls(
   options: ExecuteToolCallsOptions = {},
 ): Promise<ToolMessage[]> {
   const concurrency = options.concurrency ?? 4;
+  const graceMs = options.abortGraceMs ?? 100;
+  const problems: string[] = [];
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new AuthSecConfigError([
-      `concurrency must be an integer of at least 1 (got ${String(concurrency)})`,
-    ]);
+    problems.push(`concurrency must be an integer of at least 1 (got ${String(concurrency)})`);
   }
+  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+    problems.push(
+      `abortGraceMs must be a number of milliseconds, 0 or more (got ${String(graceMs)})`,
+    );
+  }
+  if (problems.length > 0) throw new AuthSecConfigError(problems);
   const { signal } = options;
   const maxChars = options.maxResultChars ?? 20_000;
   const seen = new Set<string>();
@@ -107,6 +127,7 @@ export async function executeToolCalls(
   const contents: (string | undefined)[] = calls.map(() => undefined);
   const fatal: AuthSecError[] = [];
   let next = 0;
+  let givenUp = false;
 
   // A fatal failure does not stop the other workers: every other call still gets its answer.
   // Only an abort stops new calls from starting.
@@ -114,27 +135,75 @@ export async function executeToolCalls(
     while (next < calls.length && !signal?.aborted) {
       const index = next++;
       const call = calls[index] as ToolCall;
+      let content: string | undefined;
+      let failure: AuthSecError | undefined;
       try {
-        contents[index] = await runOne(call, functionMap, signal, maxChars);
+        content = await runOne(call, functionMap, signal, maxChars);
       } catch (error) {
-        if (isFatalAuthSecError(error)) fatal.push(error as AuthSecError);
-        else if (signal?.aborted) fatal.push(abortError(error));
-        else contents[index] = toToolContent(toToolError(error), maxChars);
+        if (isFatalAuthSecError(error)) failure = error as AuthSecError;
+        else if (signal?.aborted) failure = abortError(error);
+        else content = toToolContent(toToolError(error), maxChars);
       }
+      // Past the grace period the batch has been answered: a late result is dropped.
+      if (givenUp) return;
+      contents[index] = content;
+      if (failure) fatal.push(failure);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, calls.length) }, worker));
+  const work = Promise.all(Array.from({ length: Math.min(concurrency, calls.length) }, worker));
+  await (signal ? settledOrAbandoned(work, signal, graceMs) : work);
+  givenUp = true;
 
   const messages: ToolMessage[] = [];
   const unanswered: string[] = [];
+  const aborted = signal?.aborted === true;
   calls.forEach((call, index) => {
     const content = contents[index];
-    if (content === undefined) unanswered.push(call.id);
-    else messages.push({ role: 'tool', tool_call_id: call.id, content });
+    if (content !== undefined) messages.push({ role: 'tool', tool_call_id: call.id, content });
+    else {
+      unanswered.push(call.id);
+      // Once aborted, every call gets an answer, so the history stays valid for the model.
+      if (aborted)
+        messages.push({ role: 'tool', tool_call_id: call.id, content: abortedContent() });
+    }
   });
   if (fatal.length === 0 && unanswered.length > 0) fatal.push(abortError(undefined));
   if (fatal.length > 0) throw new AuthSecToolCallsError(fatal, messages, unanswered);
   return messages;
+}
+
+/**
+ * Settles when `work` does or, once `signal` has aborted, `graceMs` later at the latest, whatever
+ * the work does; its listener and timer are removed either way.
+ */
+function settledOrAbandoned(
+  work: Promise<unknown>,
+  signal: AbortSignal,
+  graceMs: number,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      timer = setTimeout(done, graceMs);
+    };
+    work.then(done, done);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The answer of a call that had not finished when the signal aborted. */
+function abortedContent(): string {
+  return JSON.stringify(
+    new AuthSecAbortedError(
+      'The run was cancelled before this call finished; its outcome is unknown.',
+    ).toJSON(),
+  );
 }
 
 function abortError(error: unknown): AuthSecError {
@@ -161,11 +230,12 @@ async function runOne(
     );
   }
   const callOptions = { toolCallId: call.id, ...(signal !== undefined && { signal }) };
-  const args = call.function.arguments ?? '';
+  // JSON text as OpenAI sends it, or an object as some clients hand it over.
+  const args: unknown = call.function.arguments;
   if ((fn as unknown as Record<symbol, unknown>)[MAPPED] === true) {
-    return (fn as MappedFunction)(args, callOptions);
+    return (fn as MappedFunction)(args as string | Record<string, unknown>, callOptions);
   }
   // A plain function, as in the seed's function_map: parse for it and serialise what it returns.
-  const result = await fn(parseArguments(args), callOptions);
+  const result = await fn(readArguments(args), callOptions);
   return toToolContent(result, maxChars);
 }

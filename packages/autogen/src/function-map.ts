@@ -113,9 +113,7 @@ function mapFunction(
 ): MappedFunction {
   const mapped: MappedFunction = async (args, call = {}) => {
     try {
-      const parsed = fn.parameters.safeParse(
-        typeof args === 'string' ? parseArguments(args) : args,
-      );
+      const parsed = fn.parameters.safeParse(readArguments(args));
       if (!parsed.success) {
         throw new FunctionCallError(
           'ERR_AUTOGEN_INVALID_ARGUMENTS',
@@ -153,6 +151,27 @@ function mapFunction(
 /** Marks functions made here, so executeToolCalls hands them the raw arguments. */
 export const MAPPED = Symbol.for('authsec.autogen.mapped-function');
 
+const ARGUMENTS_HINT = 'Send the arguments as one JSON object, e.g. {"customer_id": "42"}.';
+
+/**
+ * The arguments of a call as an object: JSON text is parsed, an object is taken as it is (the
+ * form some clients and `runTools` hand over), none means `{}`; anything else is refused.
+ * @param args - a tool call's `arguments`
+ * @returns the arguments object
+ * @throws FunctionCallError `ERR_AUTOGEN_INVALID_JSON` for other types, naming the type received
+ */
+export function readArguments(args: unknown): Record<string, unknown> {
+  if (args === undefined || args === null) return {};
+  if (typeof args === 'string') return parseArguments(args);
+  if (typeof args === 'object' && !Array.isArray(args)) return args as Record<string, unknown>;
+  const kind = Array.isArray(args) ? 'an array' : `a ${typeof args}`;
+  throw new FunctionCallError(
+    'ERR_AUTOGEN_INVALID_JSON',
+    `The arguments must be a JSON object (or its text), not ${kind}.`,
+    { hint: ARGUMENTS_HINT },
+  );
+}
+
 /**
  * Parses the model's `arguments` text: empty means `{}`; anything but a JSON object is refused.
  * @param text - the `arguments` string of a tool call
@@ -166,16 +185,14 @@ export function parseArguments(text: string): Record<string, unknown> {
     value = JSON.parse(text);
   } catch {
     throw new FunctionCallError('ERR_AUTOGEN_INVALID_JSON', 'The arguments are not valid JSON.', {
-      hint: 'Send the arguments as one JSON object, e.g. {"customer_id": "42"}.',
+      hint: ARGUMENTS_HINT,
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FunctionCallError(
       'ERR_AUTOGEN_INVALID_JSON',
       'The arguments must be a JSON object.',
-      {
-        hint: 'Send the arguments as one JSON object, e.g. {"customer_id": "42"}.',
-      },
+      { hint: ARGUMENTS_HINT },
     );
   }
   return value as Record<string, unknown>;

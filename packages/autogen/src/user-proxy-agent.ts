@@ -39,6 +39,11 @@ export interface UserProxyAgentOptions {
   maxConsecutiveAutoReply?: number;
   /** Tool calls run at once. @default 4 */
   concurrency?: number;
+  /**
+   * How long running tool calls may take to settle after the chat's `signal` aborts before they
+   * are answered as aborted and the chat rejects (see `executeToolCalls`). @default 100
+   */
+  abortGraceMs?: number;
 }
 
 /** Options of {@link UserProxyAgent.initiateChat}. */
@@ -88,13 +93,16 @@ export class UserProxyAgent {
   readonly #tools: readonly FunctionToolDefinition[];
   readonly #getHumanInput: UserProxyAgentOptions['getHumanInput'];
   readonly #concurrency: number;
+  readonly #abortGraceMs: number;
 
   /**
    * Creates the proxy; nothing runs until {@link UserProxyAgent.initiateChat}.
    * @param name - the agent's name, sent as the user messages' `name` (no spaces or `<|\\/>`)
-   * @param options - `functionMap`, `humanInputMode`, `getHumanInput`, `maxConsecutiveAutoReply`, `concurrency`
+   * @param options - `functionMap`, `humanInputMode`, `getHumanInput`, `maxConsecutiveAutoReply`,
+   *   `concurrency`, `abortGraceMs`
    * @throws AuthSecConfigError for a name OpenAI refuses, an unknown mode, a missing
-   *   `getHumanInput`, a negative limit or a `concurrency` below 1; every problem at once
+   *   `getHumanInput`, a negative limit, a `concurrency` below 1 or a negative `abortGraceMs`;
+   *   every problem at once
    */
   constructor(name: string, options: UserProxyAgentOptions = {}) {
     this.name = name;
@@ -117,6 +125,10 @@ export class UserProxyAgent {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       problems.push('concurrency must be an integer of at least 1');
     }
+    const abortGraceMs = options.abortGraceMs ?? 100;
+    if (!Number.isFinite(abortGraceMs) || abortGraceMs < 0) {
+      problems.push('abortGraceMs must be a number of milliseconds, 0 or more');
+    }
     if (problems.length > 0) throw new AuthSecConfigError(problems);
     const map = options.functionMap ?? {};
     const isResult = isFunctionMapResult(map);
@@ -124,6 +136,7 @@ export class UserProxyAgent {
     this.#tools = isResult ? map.tools : [];
     this.#getHumanInput = options.getHumanInput;
     this.#concurrency = concurrency;
+    this.#abortGraceMs = abortGraceMs;
   }
 
   /**
@@ -133,7 +146,9 @@ export class UserProxyAgent {
    * @param options - the first `message`, `signal`
    * @returns the transcript, the summary and why it ended
    * @throws AuthSecToolCallsError when a function fails fatally (revoked delegation, config …) or
-   *   the signal aborts during the tool calls; AuthSecAbortedError when it aborts between turns;
+   *   the signal aborts during the tool calls (within `abortGraceMs`, even if a function ignores
+   *   the signal; its `cause` is an AuthSecAbortedError); AuthSecAbortedError when it aborts
+   *   between turns;
    *   the assistant's errors (see {@link AssistantAgent.generateReply})
    */
   async initiateChat(assistant: AssistantAgent, options: InitiateChatOptions): Promise<ChatResult> {
@@ -191,6 +206,7 @@ export class UserProxyAgent {
       chatHistory.push(
         ...(await executeToolCalls(calls, this.#functionMap, {
           concurrency: this.#concurrency,
+          abortGraceMs: this.#abortGraceMs,
           ...(signal !== undefined && { signal }),
         })),
       );

@@ -12,6 +12,7 @@ import {
   defineFunction,
   executeToolCalls,
   isFatalAuthSecError,
+  type ToolCall,
 } from '../src/index.js';
 import { clientFor, expectNoToken, fetchSecureData, getBilling, startDemo } from './helpers.js';
 
@@ -258,7 +259,7 @@ describe('executeToolCalls', () => {
     await client.close();
   });
 
-  it('stops starting calls once the signal aborts, then throws with the answers so far', async () => {
+  it('stops starting calls once the signal aborts, then throws with the answers so far and the rest answered as aborted', async () => {
     const gates = new Gates();
     const { functionMap } = createFunctionMap([gates.fn], { client: reader });
     const controller = new AbortController();
@@ -277,7 +278,11 @@ describe('executeToolCalls', () => {
     const error = (await run) as AuthSecToolCallsError;
     expect(error).toBeInstanceOf(AuthSecToolCallsError);
     expect(error.code).toBe('ERR_AUTHSEC_ABORTED');
-    expect(error.messages.map((m) => m.tool_call_id)).toEqual(['c0']);
+    expect(error.messages.map((m) => m.tool_call_id)).toEqual(['c0', 'c1', 'c2']);
+    expect(error.messages[0]?.content).toBe('done c0');
+    for (const message of error.messages.slice(1)) {
+      expect(JSON.parse(message.content)).toMatchObject({ code: 'ERR_AUTHSEC_ABORTED' });
+    }
     expect(error.unansweredToolCallIds).toEqual(['c1', 'c2']);
     expect(gates.started).toEqual(['c0']);
   });
@@ -329,5 +334,63 @@ describe('executeToolCalls', () => {
     );
     expect(messages[0]?.content).toBe('3');
     expect(JSON.parse(messages[1]?.content ?? '')).toMatchObject({ message: 'b must be positive' });
+  });
+
+  it('calls plain functions with object arguments too, and answers other types with a typed error', async () => {
+    const functionMap = {
+      add: ({ a, b }: Record<string, unknown>) => Number(a) + Number(b),
+    };
+    const call = (id: string, args: unknown) =>
+      ({ id, type: 'function', function: { name: 'add', arguments: args } }) as ToolCall;
+    const messages = await executeToolCalls(
+      [call('object', { a: 1, b: 2 }), call('number', 42), call('array', [1, 2])],
+      functionMap,
+    );
+    expect(messages[0]?.content).toBe('3');
+    for (const message of messages.slice(1)) {
+      expect(JSON.parse(message.content)).toEqual({
+        name: 'FunctionCallError',
+        code: 'ERR_AUTOGEN_INVALID_JSON',
+        message: expect.stringMatching(/^The arguments must be a JSON object/),
+        hint: 'Send the arguments as one JSON object, e.g. {"customer_id": "42"}.',
+      });
+    }
+    // A function map entry takes the same: an object, or JSON text of one.
+    const { functionMap: mapped } = createFunctionMap([fetchSecureData], { client: reader });
+    const [bad] = await executeToolCalls(
+      [
+        {
+          id: 'n',
+          type: 'function',
+          function: { name: 'fetch_secure_data', arguments: 7 },
+        } as never,
+      ],
+      mapped,
+    );
+    expect(JSON.parse(bad?.content ?? '')).toMatchObject({ code: 'ERR_AUTOGEN_INVALID_JSON' });
+  });
+
+  it('redacts what a plain function returns or throws: a class instance, a thrown message', async () => {
+    const token = await reader.getDelegationToken();
+    class Seen {
+      constructor(readonly authorization: string) {}
+    }
+    const functionMap = {
+      instance: () => new Seen(`Bearer ${token}`),
+      thrown: () => {
+        throw new RangeError(`refused Bearer ${token}`);
+      },
+    };
+    const messages = await executeToolCalls(
+      [
+        { id: 'i', type: 'function', function: { name: 'instance', arguments: '{}' } },
+        { id: 't', type: 'function', function: { name: 'thrown', arguments: '{}' } },
+      ],
+      functionMap,
+    );
+    for (const message of messages) expectNoToken(message.content, token);
+    expect(/^Bearer \[jwt eyJ/.test(JSON.parse(messages[0]?.content ?? '').authorization)).toBe(
+      true,
+    );
   });
 });

@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
 import type { DemoEnvironment } from '@authsec/demo-api';
-import { OpenAITestServer } from '@authsec/testing';
+import { DownstreamServer, OpenAITestServer } from '@authsec/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  type AuthSecClient,
+  AuthSecClient,
   AuthSecConfigError,
   createFunctionMap,
   defineFunction,
@@ -318,6 +318,49 @@ describe('defineFunction and createFunctionMap', () => {
       message: 'The function failed. Try again later or tell the user it is unavailable.',
     });
     expectNoToken(inspect(createFunctionMap([leaky], { client: reader })), readerToken);
+  });
+
+  it('redacts a token the API echoes, whatever shape the function returns or throws it in', async () => {
+    const echo = await DownstreamServer.start({
+      routes: { 'GET /echo': (req) => ({ body: { note: `you sent ${req.authorization}` } }) },
+    });
+    const client = new AuthSecClient({
+      baseUrl: demo.authsec.url,
+      clientId: demo.agents.reader.agent.clientId,
+      downstreamUrl: echo.url,
+      logLevel: 'silent',
+    });
+    class Echo {
+      constructor(readonly seen: unknown) {}
+    }
+    const shapes: Record<string, (seen: { note: string }) => unknown> = {
+      instance: (seen) => new Echo(seen),
+      map: (seen) => new Map([['seen', seen]]),
+      nested: (seen) => ({ list: [{ deep: new Echo(seen) }], text: seen.note }),
+      array: (seen) => [seen.note, new Echo(seen)],
+      text: (seen) => seen.note,
+      thrown: (seen) => {
+        throw new TypeError(`upstream refused: ${seen.note}`);
+      },
+    };
+    try {
+      const functions = Object.entries(shapes).map(([name, shape]) =>
+        defineFunction({ name, description: 'Echoes.' }, async (_args, { requestJson }) =>
+          shape(await requestJson<{ note: string }>('/echo')),
+        ),
+      );
+      const { functionMap } = createFunctionMap(functions, { client });
+      for (const name of Object.keys(shapes)) {
+        const content = (await functionMap[name]?.({})) ?? '';
+        expectNoToken(content, readerToken);
+      }
+      expect(echo.requests.every((r) => r.bearer === readerToken)).toBe(true);
+      const thrown = JSON.parse((await functionMap.thrown?.({})) ?? '');
+      expect(/^upstream refused: you sent Bearer \[jwt eyJ/.test(thrown.message)).toBe(true);
+    } finally {
+      await client.close();
+      await echo.close();
+    }
   });
 
   it('cuts long results to maxResultChars with a marker', async () => {

@@ -1,7 +1,6 @@
 // createAuthSecTool(): LangChain's tool(fn, fields) with a scope pre-check and token-bound requests.
 
 import type { AuthSecClient } from '@authsec/core';
-import { ToolMessage } from '@langchain/core/messages';
 import {
   type DynamicStructuredTool,
   ToolInputParsingException,
@@ -12,7 +11,14 @@ import {
 import type { z } from 'zod';
 import { resolveClient } from './shared-client.js';
 import { type AuthSecToolContext, createToolContext } from './tool-context.js';
-import { inputErrorResult, toolErrorResult, withoutTokens } from './tool-result.js';
+import {
+  errorAnswer,
+  InvalidToolInputError,
+  inputErrorResult,
+  toolErrorResult,
+  withoutTokens,
+  withoutTokensThrown,
+} from './tool-result.js';
 
 /** The fields of {@link createAuthSecTool}: those of LangChain's `tool()`, plus `client` and `scope`. */
 export type AuthSecToolFields<S extends z.ZodObject> = Omit<ToolWrapperParams<S>, 'schema'> & {
@@ -42,14 +48,18 @@ export type AuthSecToolFunction<S extends z.ZodObject> = (
  * a protected API with the agent's delegation token, without ever touching the token. Before `fn`
  * runs, `scope` is checked against the token's permissions. Failures the model can act on (403,
  * 404, rate limits, network) come back as `{"error": {name, code, message, hint, status}}`, and
- * input that does not match `schema` as `{"error": {"name": "InvalidToolInput", …}}`; fatal ones
+ * input that does not match `schema` as `{"error": {"name": "InvalidToolInput", …}}`, both as a
+ * `ToolMessage` with status `error` when the tool runs for a tool call; fatal ones
  * (configuration, a rejected, revoked or expired delegation, session) are thrown so the run can
  * stop (with `createAgent`, add `authsecMiddleware()`). JWT-shaped strings and `Bearer`
- * credentials in `fn`'s result are replaced by markers, so the token never reaches the model.
+ * credentials in whatever `fn` returns (strings, plain objects, arrays, `Map`s, class instances,
+ * a `ToolMessage` or `Command`, which keep their class) and in the message of an error it throws
+ * are replaced by markers, so the token never reaches the model.
  * @param fn - receives the validated input and an {@link AuthSecToolContext}
  * @param fields - LangChain's tool fields (`name`, `description`, `schema` …) plus `client`, `scope`
  * @returns a `DynamicStructuredTool` for `createAgent`, `bindTools` or `ToolNode`
- * @throws fatal AuthSec errors and non-AuthSec errors from `fn`, when the tool is invoked
+ * @throws fatal AuthSec errors and non-AuthSec errors from `fn` (their message and stack
+ *   redacted), when the tool is invoked
  * @example
  * ```ts
  * const getCustomerBilling = createAuthSecTool(
@@ -73,7 +83,7 @@ export function createAuthSecTool<S extends z.ZodObject>(
   const scopes: readonly string[] =
     scope === undefined ? [] : typeof scope === 'string' ? [scope] : scope;
   // With content_and_artifact, LangChain expects a [content, artifact] pair, failures included.
-  const asOutput = (content: string): unknown =>
+  const asOutput = (content: unknown): unknown =>
     toolFields.responseFormat === 'content_and_artifact' ? [content, undefined] : content;
   const run = async (input: z.output<S>, config: ToolRunnableConfig): Promise<unknown> => {
     const signal = config.signal;
@@ -82,9 +92,19 @@ export function createAuthSecTool<S extends z.ZodObject>(
       if (scopes.length > 0) {
         await authsec.requirePermissions(scopes, signal ? { signal } : {});
       }
-      return withoutTokens(await fn(input, createToolContext(authsec, config)));
+      const { context, release } = createToolContext(authsec, config);
+      try {
+        return withoutTokens(await fn(input, context));
+      } finally {
+        release();
+      }
     } catch (error) {
-      return asOutput(toolErrorResult(error, signal));
+      // Fixable failures answer a tool call with status 'error'; the rest is rethrown, redacted.
+      const content =
+        error instanceof InvalidToolInputError
+          ? inputErrorResult(error.message)
+          : toolErrorResult(withoutTokensThrown(error), signal);
+      return asOutput(errorAnswer(content, config.toolCall, toolFields.name));
     }
   };
   // tool()'s overloads cannot be resolved for a generic schema; the runtime call is the plain one.
@@ -108,14 +128,11 @@ function answerInvalidInput<T extends DynamicStructuredTool>(built: T): T {
       return await call(arg, config, tags);
     } catch (error) {
       if (!(error instanceof ToolInputParsingException)) throw error;
-      const content = inputErrorResult(error.message);
       // invoke() passes the arguments and puts the tool call in the config; call() may get either.
       const toolCall = isToolCall(arg)
         ? arg
         : (config as { toolCall?: unknown } | undefined)?.toolCall;
-      const id = toolCallId(toolCall);
-      if (id === undefined) return content;
-      return new ToolMessage({ content, tool_call_id: id, name: built.name, status: 'error' });
+      return errorAnswer(inputErrorResult(error.message), toolCall, built.name);
     }
   };
   Object.defineProperty(built, 'call', { value: answered, writable: true, configurable: true });
@@ -128,10 +145,4 @@ function isToolCall(value: unknown): boolean {
     value !== null &&
     (value as { type?: unknown }).type === 'tool_call'
   );
-}
-
-function toolCallId(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { id } = value as { id?: unknown };
-  return typeof id === 'string' && id !== '' ? id : undefined;
 }

@@ -11,7 +11,7 @@ import {
 import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { z } from 'zod';
 import { createAuthSecTool } from './authsec-tool.js';
-import { capText, inputErrorResult } from './tool-result.js';
+import { capText, InvalidToolInputError } from './tool-result.js';
 
 /** HTTP methods a request tool may use. */
 export type AuthSecRequestToolMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -112,7 +112,7 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
       // An optional field the model left out: its input to fix, not a configuration error.
       const missing = params.find((name) => values[name] === undefined || values[name] === null);
       if (missing !== undefined) {
-        return inputErrorResult(`Path parameter "${missing}" is required.`);
+        throw new InvalidToolInputError(`Path parameter "${missing}" is required.`);
       }
       let path: string;
       try {
@@ -120,7 +120,7 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
       } catch (error) {
         // expandPath's TypeError (a dot segment, a lone surrogate, a line break) names the
         // parameter: the model can choose another value.
-        if (error instanceof TypeError) return inputErrorResult(error.message);
+        if (error instanceof TypeError) throw new InvalidToolInputError(error.message);
         throw error;
       }
       const rest = Object.fromEntries(Object.entries(values).filter(([k]) => !params.includes(k)));
