@@ -6,10 +6,13 @@ import type { FunctionToolDefinition, ToolCall } from './wire.js';
 /** One entry of AutoGen's `config_list`. */
 export interface ModelConfig {
   model: string;
-  /** @default the `openai` client's own default, `OPENAI_API_KEY` */
-  api_key?: string;
+  /**
+   * `undefined` is the same as leaving it out, so `process.env.OPENAI_API_KEY` can be passed as it is.
+   * @default the `openai` client's own default, `OPENAI_API_KEY`
+   */
+  api_key?: string | undefined;
   /** An OpenAI-compatible endpoint, e.g. `http://127.0.0.1:8000/v1`. @default OpenAI */
-  base_url?: string;
+  base_url?: string | undefined;
 }
 
 /**

@@ -1,13 +1,14 @@
 // The subset of OpenAI's chat-completions wire format this package reads and writes.
 
 /**
- * One tool call of an assistant message, as OpenAI sends it (`arguments` is JSON text). Loose
- * enough that the `openai` client's `message.tool_calls` (custom tool calls included) fit as is.
+ * One tool call of an assistant message. OpenAI sends `arguments` as JSON text; some clients hand
+ * over the parsed object, which is accepted too. Loose enough that the `openai` client's
+ * `message.tool_calls` (custom tool calls included) fit as is.
  */
 export interface ToolCall {
   id: string;
   type: 'function' | (string & {});
-  function?: { name: string; arguments: string };
+  function?: { name: string; arguments: string | Record<string, unknown> };
 }
 
 /** A chat message in OpenAI's format. */
