@@ -252,12 +252,37 @@ describe('authsec-testing command', () => {
     expect((await done).code).toBe(0);
   });
 
+  it('the start script runs node without a POSIX-only shell builtin such as exec', () => {
+    const pkg = JSON.parse(readFileSync(`${pkgDir}package.json`, 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toBe('node dist/cli.js');
+  });
+
+  it('Ctrl-C signalled again and again while it closes still exits 0', async () => {
+    const env = await start([]);
+    const proc = child as ChildProcessWithoutNullStreams;
+    const done = exitOf(proc);
+    const again = setInterval(() => proc.kill('SIGINT'), 1);
+    proc.kill('SIGINT');
+    const { code, out } = await done.finally(() => clearInterval(again));
+    expect(code).toBe(0);
+    expect(out).toContain('# stopped');
+    await expect(fetch(`${env.AUTHSEC_BASE_URL}/authsec/x`)).rejects.toThrow();
+  });
+
   it('`pnpm --filter @authsec/testing start` runs it, and Ctrl-C stops it cleanly with exit 0', async () => {
-    const env = await start(['--filter', '@authsec/testing', 'start'], {
-      command: 'pnpm',
-      detached: true,
-      cwd: repoRoot,
-    });
+    // pnpm runs a script through `sh -c` and forwards SIGINT to it; a POSIX sh that does not exec
+    // its last command (dash) dies of that signal whatever the server does, so the workspace runs
+    // scripts through pnpm's shell emulator, as this does, which starts node directly everywhere.
+    const env = await start(
+      ['--config.shell-emulator=true', '--filter', '@authsec/testing', 'start'],
+      {
+        command: 'pnpm',
+        detached: true,
+        cwd: repoRoot,
+      },
+    );
     expect(env.AUTHSEC_AGENT_CLIENT_ID).toMatch(/^[0-9a-f-]{36}$/);
     const res = await call(
       `${env.AUTHSEC_BASE_URL}/authsec/uflow/sdk/delegation-token?client_id=${env.AUTHSEC_AGENT_CLIENT_ID}`,
