@@ -14,6 +14,9 @@ Options:
   --authsec-port <n>   the AuthSec server's port (default: a free one)
   --ttl <seconds>      the agents' token lifetime, at most 86400 (default 3600)
   -h, --help           show this help
+
+Load the printed lines into the agent's environment with node --env-file=.env app.js,
+tsx --env-file=.env app.ts, or export them in the shell.
 `;
 
 function portOf(value: string | undefined, flag: string): number {
@@ -57,10 +60,12 @@ async function main(): Promise<number> {
   }
 
   // Listen for Ctrl-C before anything starts or prints: a signal that arrives while starting, or
-  // right after the lines appear, still stops both servers cleanly.
+  // right after the lines appear, still stops both servers cleanly. Keep the handlers for the
+  // whole shutdown: Ctrl-C under `pnpm start` signals this process twice (the terminal's process
+  // group, then pnpm forwarding it), and a second, unhandled signal would kill it mid-close.
   const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
   });
   const demo = await startDemoEnvironment({
     authsec: { port: authsecPort },
@@ -86,7 +91,8 @@ async function main(): Promise<number> {
   });
   const lines = [
     `# AuthSec test server on ${demo.authsec.url}, demo API on ${demo.api.url}.`,
-    '# Paste these into .env:',
+    '# Put these lines in .env and load it when starting the agent: node --env-file=.env app.js,',
+    '# tsx --env-file=.env app.ts; or export them in the shell (export AUTHSEC_BASE_URL=…).',
     `AUTHSEC_BASE_URL=${demo.env.AUTHSEC_BASE_URL}`,
     `DOWNSTREAM_URL=${demo.env.DOWNSTREAM_URL}`,
     `AUTHSEC_WORKSPACE_ID=${demo.env.AUTHSEC_WORKSPACE_ID}`,

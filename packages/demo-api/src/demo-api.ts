@@ -186,6 +186,16 @@ class DemoApiServer implements DemoApi {
         error: 'not_found',
       };
     }
+    if (match.kind === 'malformed_path') {
+      return {
+        reply: {
+          status: 400,
+          body: { error: 'invalid_request', reason: 'the path has a malformed percent-escape' },
+        },
+        clientId,
+        error: 'invalid_request',
+      };
+    }
     if (match.kind === 'method_not_allowed') {
       return {
         reply: {

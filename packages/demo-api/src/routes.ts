@@ -128,6 +128,8 @@ export const DEMO_ROUTES: readonly DemoRoute[] = Object.freeze(
 export type RouteMatch =
   | { readonly kind: 'found'; readonly route: Route; readonly params: Record<string, string> }
   | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[] }
+  /** A route's shape fits, but a parameter segment has a malformed percent-escape (`%E0%A4%A`). */
+  | { readonly kind: 'malformed_path' }
   | { readonly kind: 'not_found' };
 
 /**
@@ -141,33 +143,45 @@ export function matchRoute(
   routes: readonly Route[] = ROUTES,
 ): RouteMatch {
   const allow: string[] = [];
+  let malformed = false;
   for (const route of routes) {
     const params = matchPath(route.path, pathname);
-    if (!params) continue;
+    if (params === MALFORMED) malformed = true;
+    if (!params || params === MALFORMED) continue;
     if (route.method === method) return { kind: 'found', route, params };
     allow.push(route.method);
   }
+  if (malformed) return { kind: 'malformed_path' };
   return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
 }
 
-function matchPath(pattern: string, pathname: string): Record<string, string> | undefined {
+const MALFORMED = Symbol('malformed percent-escape');
+
+// The shape first (segment count, literals, non-empty parameters), then the decoding: only a path
+// that fits a route is malformed for it.
+function matchPath(
+  pattern: string,
+  pathname: string,
+): Record<string, string> | typeof MALFORMED | undefined {
   const want = pattern.split('/');
   const got = pathname.split('/');
   if (want.length !== got.length) return undefined;
-  const params: Record<string, string> = {};
+  const raw: [string, string][] = [];
   for (const [i, part] of want.entries()) {
     const segment = got[i] ?? '';
     if (part.startsWith(':')) {
       if (segment === '') return undefined;
-      let value: string;
-      try {
-        value = decodeURIComponent(segment);
-      } catch {
-        return undefined;
-      }
-      params[part.slice(1)] = value;
+      raw.push([part.slice(1), segment]);
     } else if (part !== segment) {
       return undefined;
+    }
+  }
+  const params: Record<string, string> = {};
+  for (const [name, segment] of raw) {
+    try {
+      params[name] = decodeURIComponent(segment);
+    } catch {
+      return MALFORMED;
     }
   }
   return params;

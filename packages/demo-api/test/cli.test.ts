@@ -1,11 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AuthSecClient } from '@authsec/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 let child: ChildProcessWithoutNullStreams | undefined;
 
 beforeAll(() => {
@@ -13,7 +14,11 @@ beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first`);
 });
 afterEach(() => {
-  child?.kill('SIGKILL');
+  if (child?.exitCode === null && child.signalCode === null) {
+    // A detached child leads a process group of its own (pnpm and what it runs).
+    if (child.spawnargs[0] === 'pnpm' && child.pid) process.kill(-child.pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+  }
   child = undefined;
 });
 
@@ -24,11 +29,17 @@ interface Started {
   exit: Promise<{ code: number | null; out: string; err: string }>;
 }
 
-function start(args: string[] = []): Promise<Started> {
-  const proc = spawn(process.execPath, [cli, ...args], {
-    // The demo must not pick anything up from the developer's shell.
-    env: { PATH: process.env.PATH ?? '' },
-  });
+function start(args: string[] = [], viaPnpm = false): Promise<Started> {
+  const proc = viaPnpm
+    ? spawn('pnpm', args, {
+        detached: true,
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '', npm_config_update_notifier: 'false' },
+      })
+    : spawn(process.execPath, [cli, ...args], {
+        // The demo must not pick anything up from the developer's shell.
+        env: { PATH: process.env.PATH ?? '' },
+      });
   child = proc;
   let out = '';
   let err = '';
@@ -107,6 +118,50 @@ describe('authsec-demo-api command', () => {
     const { proc, exit } = await start(['--ttl', '600']);
     proc.kill('SIGTERM');
     expect((await exit).code).toBe(0);
+  });
+
+  it('Ctrl-C signalled twice (the terminal, then pnpm forwarding it) still closes both and exits 0', async () => {
+    const { proc, env, exit } = await start();
+    // Keep signalling until it exits, so that later signals land while it is closing.
+    const again = setInterval(() => proc.kill('SIGINT'), 1);
+    proc.kill('SIGINT');
+    const { code, out } = await exit.finally(() => clearInterval(again));
+    expect(code).toBe(0);
+    expect(out).toContain('# stopped');
+    await expect(fetch(`${env.DOWNSTREAM_URL}/docs`)).rejects.toThrow();
+    await expect(fetch(`${env.AUTHSEC_BASE_URL}/authsec/x`)).rejects.toThrow();
+  });
+
+  it('says how to load the printed lines: --env-file or exporting them', async () => {
+    const { out } = await start();
+    expect(out).toContain('node --env-file=.env app.js');
+    expect(out).toContain('tsx --env-file=.env app.ts');
+    expect(out).toMatch(/export them/);
+    expect(out).not.toContain('Paste these into .env:');
+  });
+
+  it('the start script runs node without a POSIX-only shell builtin', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toBe('node dist/cli.js');
+  });
+
+  it('`pnpm --filter @authsec/demo-api start`: Ctrl-C closes both and exits 0 without a pnpm error', async () => {
+    // pnpm runs a script through `sh -c` and forwards SIGINT to it; a POSIX sh that does not exec
+    // its last command (dash) dies of that signal whatever the server does, so the workspace runs
+    // scripts through pnpm's shell emulator, as this does, which starts node directly everywhere.
+    const { proc, env, exit } = await start(
+      ['--config.shell-emulator=true', '--filter', '@authsec/demo-api', 'start'],
+      true,
+    );
+    expect(env.DOWNSTREAM_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Ctrl-C in a terminal signals the whole foreground process group: pnpm and the servers.
+    process.kill(-(proc.pid as number), 'SIGINT');
+    const { code, out, err } = await exit;
+    expect(`${out}${err}`).not.toMatch(/ERR_PNPM|ELIFECYCLE|Command failed/);
+    expect(out).toContain('# stopped');
+    expect(code).toBe(0);
   });
 
   it('explains a bad flag and exits 2', async () => {

@@ -270,6 +270,19 @@ describe('404 and 405', () => {
     }
   });
 
+  it('a malformed percent-escape in a path parameter: 400 JSON, not 404 or 500', async () => {
+    for (const path of ['/customers/%E0%A4%A', '/billing/customers/%zz', '/customers/%C3%28']) {
+      const res = await get(path, reader);
+      expect(res.status, path).toBe(400);
+      expect(res.json).toEqual({
+        error: 'invalid_request',
+        reason: 'the path has a malformed percent-escape',
+      });
+    }
+    // Still authenticated first.
+    expect((await get('/customers/%E0%A4%A')).status).toBe(401);
+  });
+
   it('a known route with another method: 405 with Allow', async () => {
     const del = await call(`${demo.api.url}/docs`, reader, { method: 'DELETE' });
     expect(del.status).toBe(405);

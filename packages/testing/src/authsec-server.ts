@@ -4,10 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PATH_RE, handleAdmin } from './admin-handler.js';
 import type { HandlerContext } from './context.js';
+import { decodePathSegment } from './encoding.js';
 import { FaultQueue, type PullFault } from './faults.js';
 import { type RecordedRequest, type RequestKind, recordOf, sendJson } from './http.js';
 import { assertBindable, originOf } from './loopback.js';
 import { handlePull, successBody } from './pull-handler.js';
+import { DEFAULT_MAX_RECORDED_REQUESTS, RequestLog } from './request-log.js';
 import {
   type ResolvedSwitches,
   resolveSwitches,
@@ -69,6 +71,13 @@ export interface AuthSecTestServerOptions extends ServerSwitches {
   workspaceId?: string;
   /** The trust domain in agents' SPIFFE IDs. @default 'authsec.dev' */
   trustDomain?: string;
+  /**
+   * How many request records to keep (the oldest go first), so a long-running server does not
+   * grow without bound; `Infinity` keeps every one. {@link AuthSecTestServer.waitForRequests} and
+   * {@link AuthSecTestServer.requestCount} count every request all the same.
+   * @default 1000
+   */
+  maxRecordedRequests?: number;
 }
 
 /** Options for {@link AuthSecTestServer.createDelegatedAgent}. */
@@ -129,8 +138,7 @@ export class AuthSecTestServer {
   readonly #server: Server;
   readonly #state: AuthSecState;
   readonly #faults = new FaultQueue();
-  readonly #requests: RecordedRequest[] = [];
-  readonly #waiters = new Set<RequestWaiter>();
+  readonly #requests: RequestLog;
   readonly #now: () => number;
   #closed: Promise<void> | undefined;
 
@@ -141,8 +149,10 @@ export class AuthSecTestServer {
     switches: ResolvedSwitches,
     workspaceId: string,
     now: () => number,
+    requests: RequestLog,
   ) {
     this.#server = server;
+    this.#requests = requests;
     this.url = url;
     this.#state = state;
     this.switches = switches;
@@ -155,7 +165,7 @@ export class AuthSecTestServer {
    * @param options - generation, switches, host and port, clock
    * @returns the listening server
    * @throws Error when `host` is not loopback and `allowNonLoopbackHost` is not set; RangeError for
-   *   an unknown generation or timestamp format
+   *   an unknown generation or timestamp format, or a `maxRecordedRequests` below 1
    * @example
    * ```ts
    * await using server = await AuthSecTestServer.start({ generation: 'owner-only' });
@@ -165,6 +175,7 @@ export class AuthSecTestServer {
     const host = options.host ?? '127.0.0.1';
     assertBindable(host, options.allowNonLoopbackHost, 'AuthSecTestServer');
     const switches = resolveSwitches(options.generation ?? 'legacy', options);
+    const requests = new RequestLog(options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED_REQUESTS);
     const now = options.clock ?? Date.now;
     const state = new AuthSecState(now, switches, options.trustDomain ?? 'authsec.dev');
     const workspaceId = await state.createWorkspace(options.workspaceId);
@@ -195,6 +206,7 @@ export class AuthSecTestServer {
       switches,
       workspaceId,
       now,
+      requests,
     );
     return instance;
   }
@@ -455,39 +467,60 @@ export class AuthSecTestServer {
   }
 
   /**
-   * Every request so far, oldest first: method, path as sent, query, header names, bearer flag.
-   * @returns the records (no header values, so no credential)
+   * The latest requests (at most {@link AuthSecTestServer.maxRecordedRequests}), oldest first:
+   * method, path as sent, query, header names, bearer flag.
+   * @returns a copy of the records kept (no header values, so no credential)
    */
   get requests(): readonly RecordedRequest[] {
-    return this.#requests;
+    return this.#requests.list();
   }
 
   /**
-   * The pulls so far, oldest first.
+   * The pulls among the records kept, oldest first.
    * @returns the records of requests to the pull endpoint
    */
   get pulls(): readonly RecordedRequest[] {
-    return this.#requests.filter((r) => r.kind === 'pull');
+    return this.#requests.list('pull');
   }
 
   /**
-   * Forgets the recorded requests.
+   * How many requests arrived since start or the last {@link AuthSecTestServer.clearRequests},
+   * including those whose records were dropped to stay within `maxRecordedRequests`.
+   * @returns the count
+   */
+  get requestCount(): number {
+    return this.#requests.total();
+  }
+
+  /**
+   * How many request records the server keeps (the `maxRecordedRequests` option).
+   * @returns the limit (`Infinity` when unbounded)
+   */
+  get maxRecordedRequests(): number {
+    return this.#requests.max;
+  }
+
+  /**
+   * Forgets the recorded requests and resets the counts {@link AuthSecTestServer.waitForRequests}
+   * and {@link AuthSecTestServer.requestCount} use.
    * @example
    * ```ts
    * server.clearRequests();
    * ```
    */
   clearRequests(): void {
-    this.#requests.length = 0;
+    this.#requests.clear();
   }
 
   /**
-   * Waits until at least `count` requests (of one kind, if given) have arrived, counting those
-   * recorded already. A request is recorded when it arrives, before it is answered, so this also
-   * tells when a hung or delayed pull has reached the server.
+   * Waits until at least `count` requests (of one kind, if given) have arrived since start or the
+   * last {@link AuthSecTestServer.clearRequests}, counting those recorded already (and those whose
+   * records were dropped to stay within `maxRecordedRequests`). A request is counted when it
+   * arrives, before it is answered, so this also tells when a hung or delayed pull has reached the
+   * server.
    * @param count - how many requests to wait for
    * @param options - `kind` to count only one endpoint; `timeoutMs` (default 5000)
-   * @returns the matching requests recorded so far, oldest first
+   * @returns the matching records kept so far, oldest first
    * @throws Error when they have not all arrived within `timeoutMs`, or the server closes first
    * @example
    * ```ts
@@ -501,39 +534,7 @@ export class AuthSecTestServer {
     count: number,
     options: { kind?: RequestKind; timeoutMs?: number } = {},
   ): Promise<readonly RecordedRequest[]> {
-    const { kind, timeoutMs = 5000 } = options;
-    if (!Number.isInteger(count) || count < 0) {
-      return Promise.reject(new RangeError(`count must be a whole number ≥ 0, got ${count}`));
-    }
-    const matching = () => this.#requests.filter((r) => kind === undefined || r.kind === kind);
-    if (matching().length >= count) return Promise.resolve(matching());
-    if (this.#closed) return Promise.reject(new Error('AuthSecTestServer is closed'));
-    return new Promise((resolve, reject) => {
-      const waiter: RequestWaiter = {
-        check: () => {
-          const found = matching();
-          if (found.length < count) return;
-          finish();
-          resolve(found);
-        },
-        fail: (reason: string) => {
-          finish();
-          reject(new Error(reason));
-        },
-      };
-      const timer = setTimeout(() => {
-        const seen = matching().length;
-        waiter.fail(
-          `waited ${timeoutMs} ms for ${count} ${kind ?? 'any'} request(s) but ${seen} arrived: ` +
-            'check that the client under test uses this server’s url',
-        );
-      }, timeoutMs);
-      const finish = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(waiter);
-      };
-      this.#waiters.add(waiter);
-    });
+    return this.#requests.waitFor(count, options.kind, options.timeoutMs ?? 5000);
   }
 
   /**
@@ -545,8 +546,7 @@ export class AuthSecTestServer {
    * ```
    */
   close(): Promise<void> {
-    for (const waiter of [...this.#waiters])
-      waiter.fail('AuthSecTestServer closed while waiting for requests');
+    this.#requests.close();
     this.#closed ??= new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -561,14 +561,15 @@ export class AuthSecTestServer {
 
   /**
    * A summary without any credential or key.
-   * @returns url, workspace id, generation and the number of requests
+   * @returns url, workspace id, generation, the number of requests and the record limit
    */
   toJSON(): Record<string, unknown> {
     return {
       url: this.url,
       workspaceId: this.workspaceId,
       generation: this.switches.generation,
-      requests: this.#requests.length,
+      requests: this.#requests.total(),
+      maxRecordedRequests: this.#requests.max,
     };
   }
 
@@ -600,7 +601,6 @@ export class AuthSecTestServer {
               : 'other';
     const record = recordOf(req, kind, url, new Date(this.#now()));
     this.#requests.push(record);
-    for (const waiter of [...this.#waiters]) waiter.check();
     res.on('finish', () => {
       record.status = res.statusCode;
     });
@@ -623,8 +623,13 @@ export class AuthSecTestServer {
       case 'pull':
         return handlePull(ctx);
       case 'delegate':
-      case 'revoke':
-        return handleAdmin(ctx, decodeURIComponent(admin?.[1] ?? ''), admin?.[2] ?? '');
+      case 'revoke': {
+        const clientId = decodePathSegment(admin?.[1] ?? '');
+        if (clientId === undefined) {
+          return sendJson(res, 400, { error: 'malformed percent-escape in the agent id' });
+        }
+        return handleAdmin(ctx, clientId, admin?.[2] ?? '');
+      }
       case 'bundle':
         return handleBundle(ctx);
       case 'validate':
@@ -633,11 +638,6 @@ export class AuthSecTestServer {
         return sendJson(res, 404, { error: 'not found' });
     }
   }
-}
-
-interface RequestWaiter {
-  check(): void;
-  fail(reason: string): void;
 }
 
 function snapshot(row: Row): DelegationRecord {

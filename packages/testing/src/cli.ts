@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { AuthSecTestServer } from './authsec-server.js';
 import { isUuid } from './encoding.js';
 import { isLoopbackHost } from './loopback.js';
+import { DEFAULT_MAX_RECORDED_REQUESTS, validateMaxRecordedRequests } from './request-log.js';
 import { SERVER_GENERATIONS, type ServerGeneration } from './settings.js';
 
 const HELP = `Usage: authsec-testing [options]
@@ -23,8 +24,21 @@ Options:
   --ttl <seconds>         token lifetime, at most 86400 (default 3600)
   --client-id <uuid>      the agent's client id (default random)
   --workspace-id <uuid>   the workspace id (default random)
+  --fraction-digits <n>   write expires_at with exactly n (0-9) fraction digits; 9 gives
+                          nanoseconds (default: as the service does, up to 6, trailing zeros trimmed)
+  --max-recorded-requests <n>
+                          request records kept in memory (default ${DEFAULT_MAX_RECORDED_REQUESTS};
+                          also AUTHSEC_TESTING_MAX_RECORDED_REQUESTS)
   -h, --help              show this help
+
+Load the printed lines into the agent's environment with node --env-file=.env app.js,
+tsx --env-file=.env app.ts, or export them in the shell.
 `;
+
+// Number('') is 0 and Number(' 7 ') is 7: accept digits only, so a typo is not read as a limit.
+function wholeNumber(text: string): number {
+  return /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+}
 
 function list(value: string | undefined, fallback: string[]): string[] {
   if (value === undefined) return fallback;
@@ -72,6 +86,34 @@ async function main(): Promise<number> {
     process.stderr.write('authsec-testing: --port must be 0–65535\n');
     return 2;
   }
+  const fractionDigits =
+    values['fraction-digits'] === undefined ? undefined : Number(values['fraction-digits']);
+  if (
+    fractionDigits !== undefined &&
+    (!Number.isInteger(fractionDigits) || fractionDigits < 0 || fractionDigits > 9)
+  ) {
+    process.stderr.write('authsec-testing: --fraction-digits must be a whole number from 0 to 9\n');
+    return 2;
+  }
+  const limitFlag = values['max-recorded-requests'];
+  const limitEnv = process.env.AUTHSEC_TESTING_MAX_RECORDED_REQUESTS;
+  let maxRecordedRequests = DEFAULT_MAX_RECORDED_REQUESTS;
+  try {
+    if (limitFlag !== undefined) {
+      maxRecordedRequests = validateMaxRecordedRequests(
+        wholeNumber(limitFlag),
+        '--max-recorded-requests',
+      );
+    } else if (limitEnv !== undefined && limitEnv.trim() !== '') {
+      maxRecordedRequests = validateMaxRecordedRequests(
+        wholeNumber(limitEnv),
+        'AUTHSEC_TESTING_MAX_RECORDED_REQUESTS',
+      );
+    }
+  } catch (error) {
+    process.stderr.write(`authsec-testing: ${(error as Error).message}\n`);
+    return 2;
+  }
   for (const flag of ['client-id', 'workspace-id'] as const) {
     const value = values[flag];
     if (value !== undefined && !isUuid(value)) {
@@ -94,6 +136,8 @@ async function main(): Promise<number> {
     ...(values.host !== undefined && { host: values.host }),
     ...(values['allow-non-loopback'] && { allowNonLoopbackHost: true }),
     ...(values['workspace-id'] !== undefined && { workspaceId: values['workspace-id'] }),
+    ...(fractionDigits !== undefined && { expiresAt: { fractionDigits } }),
+    maxRecordedRequests,
   });
   const permissions = list(values.permissions, ['read:records', 'read:metrics', 'billing:read']);
   const { agent, env } = await server.createDelegatedAgent({
@@ -106,11 +150,13 @@ async function main(): Promise<number> {
 
   const lines = [
     `# AuthSec test server (${generation} generation) on ${server.url}; Ctrl-C stops it.`,
-    '# Paste these into .env:',
+    '# Put these lines in .env and load it when starting the agent: node --env-file=.env app.js,',
+    '# tsx --env-file=.env app.ts; or export them in the shell (export AUTHSEC_BASE_URL=…).',
     ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
     `AUTHSEC_WORKSPACE_ID=${agent.workspaceId}`,
     `# permissions: ${permissions.join(', ') || '(none)'}`,
     `# token lifetime: ${ttlSeconds} s; bundle: ${server.bundleUrl()}`,
+    `# request log: keeps the latest ${maxRecordedRequests} requests (--max-recorded-requests)`,
     `# admin session for POST /authsec/uflow/admin/agents/${agent.clientId}/revoke-token:`,
     `#   Authorization: Bearer ${admin.token}`,
   ];
@@ -146,6 +192,8 @@ function parse() {
       ttl: { type: 'string' },
       'client-id': { type: 'string' },
       'workspace-id': { type: 'string' },
+      'fraction-digits': { type: 'string' },
+      'max-recorded-requests': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

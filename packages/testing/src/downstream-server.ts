@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
+import { decodePathSegment } from './encoding.js';
 import { assertBindable, originOf } from './loopback.js';
 
 /** A canned answer: status (default 200), headers, body (string as is, else JSON) and delay. */
@@ -83,7 +84,13 @@ function parseKey(key: string): RouteKey {
   return { key: method === undefined ? path : `${method} ${path}`, method, path, hasParams };
 }
 
-function matchPath(route: RouteKey, path: string): Record<string, string> | undefined {
+/** A route whose shape fits the path, but one of whose `:param` segments does not percent-decode. */
+const MALFORMED = Symbol('malformed percent-escape');
+
+function matchPath(
+  route: RouteKey,
+  path: string,
+): Record<string, string> | typeof MALFORMED | undefined {
   if (!route.hasParams) return route.path === path ? {} : undefined;
   const expected = route.path.split('/');
   const actual = path.split('/');
@@ -92,20 +99,20 @@ function matchPath(route: RouteKey, path: string): Record<string, string> | unde
   for (const [index, segment] of expected.entries()) {
     const value = actual[index] ?? '';
     if (segment.startsWith(':') ? value === '' : segment !== value) return undefined;
-    if (segment.startsWith(':')) params[segment.slice(1)] = value;
+    if (segment.startsWith(':')) {
+      const decoded = decodePathSegment(value);
+      if (decoded === undefined) return MALFORMED;
+      params[segment.slice(1)] = decoded;
+    }
   }
-  try {
-    return Object.fromEntries(
-      Object.entries(params).map(([name, value]) => [name, decodeURIComponent(value)]),
-    );
-  } catch {
-    return undefined;
-  }
+  return params;
 }
 
 // Precedence: exact 'METHOD /path', then exact '/path', then patterns in the same order.
+// `malformed` when no route matched but one would have, had its `:param` segments decoded.
 function findRoute<T extends RouteKey>(routes: Iterable<T>, method: string, path: string) {
   let best: { route: T; params: Record<string, string>; rank: number } | undefined;
+  let malformed = false;
   for (const route of routes) {
     // HEAD is answered by a GET route, as HTTP expects, with the body left out.
     const methodOk =
@@ -113,13 +120,14 @@ function findRoute<T extends RouteKey>(routes: Iterable<T>, method: string, path
       route.method === method ||
       (method === 'HEAD' && route.method === 'GET');
     const params = methodOk ? matchPath(route, path) : undefined;
-    if (params === undefined) continue;
+    if (params === MALFORMED) malformed = true;
+    if (params === undefined || params === MALFORMED) continue;
     const rank =
       (route.hasParams ? 2 : 0) +
       (route.method === undefined ? 1 : route.method === method ? 0 : 0.5);
     if (best === undefined || rank < best.rank) best = { route, params, rank };
   }
-  return best;
+  return best ?? (malformed ? MALFORMED : undefined);
 }
 
 function bearerOf(authorization: string | undefined): string | undefined {
@@ -303,8 +311,13 @@ export class DownstreamServer {
     );
     const body = tooLarge ? '' : Buffer.concat(chunks).toString('utf8');
     // A queued one-off answer takes precedence over the routes it shadows.
-    const once = tooLarge ? undefined : findRoute(this.#once.values(), method, path);
-    const routed = once || tooLarge ? undefined : findRoute(this.#routes.values(), method, path);
+    const onceMatch = tooLarge ? undefined : findRoute(this.#once.values(), method, path);
+    const once = onceMatch === MALFORMED ? undefined : onceMatch;
+    const routedMatch =
+      once || tooLarge ? undefined : findRoute(this.#routes.values(), method, path);
+    const routed = routedMatch === MALFORMED ? undefined : routedMatch;
+    // As Express does: a path a route would take, but whose parameter cannot be decoded, is a 400.
+    const malformed = !once && !routed && (onceMatch === MALFORMED || routedMatch === MALFORMED);
     const request: DownstreamRequest = {
       method,
       path,
@@ -324,7 +337,9 @@ export class DownstreamServer {
       status: 413,
       body: { error: `request body over ${this.#maxBodyBytes} bytes` },
     };
-    if (!tooLarge) {
+    if (malformed) {
+      answer = { status: 400, body: { error: `malformed percent-escape in ${method} ${path}` } };
+    } else if (!tooLarge) {
       const chosen = once?.route.queue.shift() ?? routed?.route.answer ?? this.#fallback;
       if (once?.route.queue.length === 0) this.#once.delete(once.route.key);
       try {

@@ -44,3 +44,15 @@ export function mergeDefined(
 export function shorten(secret: string, keep = 12): string {
   return secret.length <= keep ? '…' : `${secret.slice(0, keep)}… (${secret.length} chars)`;
 }
+
+/**
+ * Percent-decodes one path segment.
+ * @returns the decoded text, or undefined for a malformed escape (`%`, `%zz`, invalid UTF-8)
+ */
+export function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

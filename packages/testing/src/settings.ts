@@ -22,7 +22,10 @@ export interface ServerSwitches {
   unknownClientError?: 'client-not-found' | 'no-active-token';
   /** Send `permissions` and `audience` as `null` in the success body, whatever the token holds. */
   nullLists?: boolean;
-  /** How `expires_at`, `issued_at` and `updated_at` are written. */
+  /**
+   * How `expires_at`, `issued_at` and `updated_at` are written.
+   * @default as the service writes them: up to 6 fraction digits, trailing zeros trimmed, `Z`
+   */
   expiresAt?: TimestampFormat;
 }
 

@@ -137,6 +137,20 @@ describe('admin endpoints', () => {
     expect(server.delegation(agent.clientId)).toBeUndefined();
   });
 
+  it('answers 400 with a JSON error for a malformed percent-escape in the agent id', async () => {
+    server = await AuthSecTestServer.start();
+    const session = await server.createSession({ admin: true });
+    for (const id of ['%E0%A4%A', '%', '%zz', '%C3%28']) {
+      for (const action of ['delegate-token', 'revoke-token'] as const) {
+        const res = await admin(server, id, action, session.token);
+        expect(res.status, `${id} ${action}`).toBe(400);
+        expect(res.json).toEqual({ error: 'malformed percent-escape in the agent id' });
+      }
+    }
+    // Recorded as what it is, with the status answered.
+    expect(server.requests.at(-1)).toMatchObject({ kind: 'revoke', status: 400 });
+  });
+
   it('an admin of another workspace cannot touch the agent', async () => {
     server = await AuthSecTestServer.start();
     const { agent } = await server.createDelegatedAgent();

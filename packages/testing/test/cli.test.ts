@@ -24,12 +24,17 @@ afterEach(() => {
 
 function start(
   args: string[],
-  how: { command?: string; detached?: boolean; cwd?: string } = {},
+  how: {
+    command?: string;
+    detached?: boolean;
+    cwd?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Record<string, string>> {
   child = spawn(how.command ?? process.execPath, how.command ? args : [cli, ...args], {
     ...(how.detached && { detached: true }),
     ...(how.cwd && { cwd: how.cwd }),
-    env: { ...process.env, npm_config_update_notifier: 'false' },
+    env: { ...process.env, npm_config_update_notifier: 'false', ...how.env },
   });
   const proc = child;
   return new Promise((resolve, reject) => {
@@ -145,6 +150,49 @@ describe('authsec-testing command', () => {
     expect(Number(payload.exp) - Number(payload.iat)).toBe(900);
   });
 
+  it('keeps the latest 1000 request records by default; --max-recorded-requests or the environment changes that', async () => {
+    const byDefault = await start([]);
+    expect(byDefault.__out).toContain('# request log: keeps the latest 1000 requests');
+    child?.kill('SIGKILL');
+    const fromEnv = await start([], { env: { AUTHSEC_TESTING_MAX_RECORDED_REQUESTS: '50' } });
+    expect(fromEnv.__out).toContain('# request log: keeps the latest 50 requests');
+    child?.kill('SIGKILL');
+    const fromFlag = await start(['--max-recorded-requests', '7'], {
+      env: { AUTHSEC_TESTING_MAX_RECORDED_REQUESTS: '50' },
+    });
+    expect(fromFlag.__out).toContain('# request log: keeps the latest 7 requests');
+    const bad = await exitOf(
+      spawn(process.execPath, [cli], {
+        env: { ...process.env, AUTHSEC_TESTING_MAX_RECORDED_REQUESTS: 'lots' },
+      }),
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(
+      /AUTHSEC_TESTING_MAX_RECORDED_REQUESTS must be a whole number of at least 1/,
+    );
+  });
+
+  it('writes expires_at as the service does by default, and with 9 fraction digits on --fraction-digits 9', async () => {
+    const byDefault = await start([]);
+    const url = (env: Record<string, string>) =>
+      `${env.AUTHSEC_BASE_URL}/authsec/uflow/sdk/delegation-token?client_id=${env.AUTHSEC_AGENT_CLIENT_ID}`;
+    const serviceShape = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,5}[1-9])?Z$/;
+    expect(String((await call(url(byDefault))).json.expires_at)).toMatch(serviceShape);
+    child?.kill('SIGKILL');
+    const nanos = await start(['--fraction-digits', '9']);
+    expect(String((await call(url(nanos))).json.expires_at)).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/,
+    );
+  });
+
+  it('says how to load the printed lines: --env-file or exporting them', async () => {
+    const env = await start([]);
+    expect(env.__out).toContain('node --env-file=.env app.js');
+    expect(env.__out).toContain('tsx --env-file=.env app.ts');
+    expect(env.__out).toMatch(/export them/);
+    expect(env.__out).not.toContain('Paste these into .env:');
+  });
+
   it('listens on the port it is given', async () => {
     const probe = await import('node:net').then(
       ({ createServer }) =>
@@ -164,6 +212,11 @@ describe('authsec-testing command', () => {
     [['--workspace-id', ' 3b481361-2f3f-4074-90e1-4b9766a2d7f2'], /--workspace-id must be a UUID/],
     [['--ttl', '86401'], /--ttl must be a whole number of seconds from 1 to 86400/],
     [['--port', 'http'], /--port must be 0–65535/],
+    [
+      ['--max-recorded-requests', '0'],
+      /--max-recorded-requests must be a whole number of at least 1/,
+    ],
+    [['--fraction-digits', '10'], /--fraction-digits must be a whole number from 0 to 9/],
   ])('refuses %j with exit 2 and says why', async (args, message) => {
     const { code, err, out } = await exitOf(spawn(process.execPath, [cli, ...args]));
     expect(code).toBe(2);
@@ -199,12 +252,37 @@ describe('authsec-testing command', () => {
     expect((await done).code).toBe(0);
   });
 
+  it('the start script runs node without a POSIX-only shell builtin such as exec', () => {
+    const pkg = JSON.parse(readFileSync(`${pkgDir}package.json`, 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.start).toBe('node dist/cli.js');
+  });
+
+  it('Ctrl-C signalled again and again while it closes still exits 0', async () => {
+    const env = await start([]);
+    const proc = child as ChildProcessWithoutNullStreams;
+    const done = exitOf(proc);
+    const again = setInterval(() => proc.kill('SIGINT'), 1);
+    proc.kill('SIGINT');
+    const { code, out } = await done.finally(() => clearInterval(again));
+    expect(code).toBe(0);
+    expect(out).toContain('# stopped');
+    await expect(fetch(`${env.AUTHSEC_BASE_URL}/authsec/x`)).rejects.toThrow();
+  });
+
   it('`pnpm --filter @authsec/testing start` runs it, and Ctrl-C stops it cleanly with exit 0', async () => {
-    const env = await start(['--filter', '@authsec/testing', 'start'], {
-      command: 'pnpm',
-      detached: true,
-      cwd: repoRoot,
-    });
+    // pnpm runs a script through `sh -c` and forwards SIGINT to it; a POSIX sh that does not exec
+    // its last command (dash) dies of that signal whatever the server does, so the workspace runs
+    // scripts through pnpm's shell emulator, as this does, which starts node directly everywhere.
+    const env = await start(
+      ['--config.shell-emulator=true', '--filter', '@authsec/testing', 'start'],
+      {
+        command: 'pnpm',
+        detached: true,
+        cwd: repoRoot,
+      },
+    );
     expect(env.AUTHSEC_AGENT_CLIENT_ID).toMatch(/^[0-9a-f-]{36}$/);
     const res = await call(
       `${env.AUTHSEC_BASE_URL}/authsec/uflow/sdk/delegation-token?client_id=${env.AUTHSEC_AGENT_CLIENT_ID}`,

@@ -61,6 +61,20 @@ describe('DownstreamServer routing', () => {
     expect((await fetch(`${server.url}/users/a/repos`)).status).toBe(404);
   });
 
+  it('answers 400 JSON, not the route, when a :param segment has a malformed percent-escape', async () => {
+    const handler = vi.fn(() => ({ body: { ok: true } }));
+    await using server = await startDownstreamServer({ routes: { 'GET /customers/:id': handler } });
+    const response = await fetch(`${server.url}/customers/%E0%A4%A`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'malformed percent-escape in GET /customers/%E0%A4%A',
+    });
+    expect(handler).not.toHaveBeenCalled();
+    expect(server.requests[0]?.params).toEqual({});
+    // A path that no route's shape fits still gets the fallback.
+    expect((await fetch(`${server.url}/nowhere/%E0%A4%A`)).status).toBe(404);
+  });
+
   it('adds and replaces routes after start', async () => {
     await using server = await startDownstreamServer();
     server.route('GET /late', { body: 'first' }).route('get /late', { body: 'second' });

@@ -193,6 +193,23 @@ describe('server generations', () => {
     },
   );
 
+  it('writes expires_at, issued_at and updated_at as the service does unless told otherwise', async () => {
+    server = await AuthSecTestServer.start({ clock: manualClock().now });
+    const { agent, delegation } = await server.createDelegatedAgent({ ttlSeconds: 3600 });
+    const body = (await pull(server, agent.clientId)).json;
+    const serviceShape = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,5}[1-9])?Z$/;
+    for (const field of ['expires_at', 'issued_at', 'updated_at']) {
+      expect(String(body[field]), field).toMatch(serviceShape);
+    }
+    expect(server.switches.expiresAt).toEqual({
+      fractionDigits: 6,
+      trimTrailingZeros: true,
+      offset: 'Z',
+    });
+    const parsed = Date.parse(String(body.expires_at).replace(/(\.\d{3})\d+/, '$1'));
+    expect(parsed).toBe(delegation.expiresAtMs);
+  });
+
   it('rejects an unknown generation and a bad timestamp format at start', async () => {
     await expect(AuthSecTestServer.start({ generation: 'v9' as never })).rejects.toThrow(
       /Unknown server generation 'v9'/,

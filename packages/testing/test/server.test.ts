@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthSecTestServer, startAuthSecServer } from '../src/index.js';
+import { AuthSecTestServer, PULL_PATH, startAuthSecServer } from '../src/index.js';
 import { bearer, call, pull } from './helpers.js';
 
 let server: AuthSecTestServer;
@@ -110,6 +110,42 @@ describe('AuthSecTestServer', () => {
     await expect(pending).rejects.toThrow(/closed/);
     await expect(server.waitForRequests(1)).rejects.toThrow(/closed/);
     await expect(server.waitForRequests(-1)).rejects.toThrow(RangeError);
+  });
+
+  it('keeps only the latest maxRecordedRequests records, oldest first, and counts every request', async () => {
+    server = await AuthSecTestServer.start({ maxRecordedRequests: 3 });
+    const { agent } = await server.createDelegatedAgent();
+    for (let i = 0; i < 5; i += 1) await call(`${server.url}/other-${i}`);
+    await pull(server, agent.clientId);
+    expect(server.requests.map((r) => r.path)).toEqual(['/other-3', '/other-4', PULL_PATH]);
+    expect(server.pulls).toHaveLength(1);
+    expect(server.requestCount).toBe(6);
+    expect(server.toJSON()).toMatchObject({ requests: 6, maxRecordedRequests: 3 });
+    // Counted requests, not kept records: 6 arrived although only 3 are kept.
+    await expect(server.waitForRequests(6, { timeoutMs: 50 })).resolves.toHaveLength(3);
+    const later = server.waitForRequests(8, { timeoutMs: 2000 });
+    await call(`${server.url}/other-5`);
+    await call(`${server.url}/other-6`);
+    expect((await later).map((r) => r.path)).toEqual([PULL_PATH, '/other-5', '/other-6']);
+    server.clearRequests();
+    expect(server.requests).toEqual([]);
+    expect(server.requestCount).toBe(0);
+    await expect(server.waitForRequests(1, { timeoutMs: 20 })).rejects.toThrow(/but 0 arrived/);
+  });
+
+  it('keeps 1000 records by default and refuses a limit below 1', async () => {
+    server = await AuthSecTestServer.start();
+    expect(server.maxRecordedRequests).toBe(1000);
+    await Promise.all(Array.from({ length: 1005 }, (_, i) => call(`${server.url}/n/${i}`)));
+    expect(server.requests).toHaveLength(1000);
+    expect(server.requestCount).toBe(1005);
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      await expect(AuthSecTestServer.start({ maxRecordedRequests: bad })).rejects.toThrow(
+        /maxRecordedRequests must be a whole number of at least 1/,
+      );
+    }
+    const unbounded = await AuthSecTestServer.start({ maxRecordedRequests: Infinity });
+    await unbounded.close();
   });
 
   it('prints no key, token or session in inspect and JSON output', async () => {
