@@ -152,7 +152,10 @@ export class AuthSecClient {
    * ```
    */
   request(path: string | URL, options: AuthSecRequestOptions = {}): Promise<Response> {
-    return this.#sendRequest(path, options).then(({ response }) => response);
+    return this.#sendRequest(path, options).then(({ held }) => {
+      held.handOver();
+      return held.response;
+    });
   }
 
   /**
@@ -171,14 +174,14 @@ export class AuthSecClient {
     path: string | URL,
     options: AuthSecRequestJsonOptions<T> = {},
   ): Promise<T> {
-    const { request, response } = await this.#sendRequest(path, options);
-    return readJson(response, request, options);
+    const { request, held } = await this.#sendRequest(path, options);
+    return readJson(held, request, options);
   }
 
   async #sendRequest(path: string | URL, options: AuthSecRequestOptions) {
     const request = buildRequest(this.#transport, path, options);
-    const response = await sendExpectingSuccess(this.#transport, request, options, this.#config);
-    return { request, response };
+    const held = await sendExpectingSuccess(this.#transport, request, options, this.#config);
+    return { request, held };
   }
 
   /**
