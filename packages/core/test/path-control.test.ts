@@ -1,0 +1,67 @@
+// Control characters cannot smuggle a '..' past the path checks: the URL parser drops tab, CR and LF.
+
+import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthSecClient } from '../src/client.js';
+import { AuthSecOriginNotAllowedError } from '../src/errors.js';
+import { expandPath } from '../src/path-template.js';
+import { rejection } from './support.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function world() {
+  const authsec = await AuthSecTestServer.start();
+  const { agent, delegation } = await authsec.createDelegatedAgent({
+    permissions: ['read:records'],
+  });
+  const api = await DownstreamServer.start({ fallback: { body: { ok: true } } });
+  const other = await DownstreamServer.start({ fallback: { body: 'landed' } });
+  const client = new AuthSecClient({
+    baseUrl: authsec.url,
+    clientId: agent.clientId,
+    downstreamUrl: `${api.url}/api`,
+    env: {},
+    logLevel: 'silent',
+  });
+  closers.push(
+    () => authsec.close(),
+    () => api.close(),
+    () => other.close(),
+    () => client.close(),
+  );
+  return { authsec, token: delegation.token, api, other, client };
+}
+
+describe("'..' hidden behind a tab, CR or LF is refused before anything is sent", () => {
+  const sneaky = ['.\t.%2Fadmin', '.\n.%2Fadmin', '%2e\t%2e%2Fadmin', '.\r.%2Fadmin', 'docs/.\t.'];
+
+  it.each(sneaky)('client.fetch and client.request refuse %j and send nothing', async (path) => {
+    const w = await world();
+    for (const call of [() => w.client.fetch(path), () => w.client.request(path)]) {
+      const error = await rejection(call());
+      expect(error).toBeInstanceOf(AuthSecOriginNotAllowedError);
+      expect(error.message).toMatch(/Nothing was sent/);
+    }
+    expect(w.api.requests).toHaveLength(0);
+    expect(w.authsec.pulls).toHaveLength(0);
+  });
+
+  it('expandPath refuses a path parameter with a control character, naming the parameter', () => {
+    for (const value of ['.\t.%2Fadmin', '%2e\t%2e%2Fadmin', 'a\tb', 'a\u0000b', 'a\u007fb']) {
+      expect(() => expandPath('/records/{id}', { id: value })).toThrow(TypeError);
+      expect(() => expandPath('/records/{id}', { id: value })).toThrow(/"id"/);
+    }
+    expect(expandPath('/records/{id}', { id: 'a b' })).toBe('/records/a%20b');
+  });
+
+  it('a query value with control characters is sent encoded, on the path asked for', async () => {
+    const w = await world();
+    await w.client.request('/docs', { query: { q: '.\t.%2Fadmin', r: '%2e\n%2e/x' } });
+    expect(w.api.requests).toHaveLength(1);
+    expect(w.api.requests[0]?.path).toBe('/api/docs');
+    expect(w.api.requests[0]?.query).toEqual({ q: '.\t.%2Fadmin', r: '%2e\n%2e/x' });
+  });
+});
