@@ -139,6 +139,18 @@ export function downstreamError(
         },
       );
     }
+    case 301:
+    case 302:
+    case 303:
+    case 307:
+    case 308:
+      return new AuthSecHttpError(
+        `The API redirected ${method} ${path} (${response.status}) and the SDK did not follow it.`,
+        {
+          ...facts,
+          hint: 'A redirect that would resend the request body to another origin (or a stream body at all) is not followed: call the final URL directly.',
+        },
+      );
     default: {
       const retryAfterMs =
         response.status >= 500

@@ -25,6 +25,19 @@ import type { TokenFacts } from './types.js';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
+/**
+ * The only headers that follow a redirect to another origin: content negotiation and caching, none
+ * a credential. Authorization, Cookie, Proxy-Authorization and custom headers (x-api-key …) stay
+ * behind; so does any body (a cross-origin 307/308 of a request with a body is not followed).
+ */
+export const CROSS_ORIGIN_HEADERS: ReadonlySet<string> = new Set([
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'cache-control',
+  'pragma',
+  'user-agent',
+]);
 
 /** One request, normalised: a URL already checked, headers, and a body that may or may not be resent. */
 export interface OutgoingRequest {
@@ -371,7 +384,10 @@ export class Transport {
       const switchesToGet =
         (response.status === 303 && method !== 'HEAD') ||
         ((response.status === 301 || response.status === 302) && method === 'POST');
-      if (hop >= MAX_REDIRECTS || (!switchesToGet && body !== null && !request.replayable)) {
+      const keepsBody = !switchesToGet && body !== null;
+      // A body is never resent to another origin: the 3xx is the answer (request() throws on it).
+      const crossesWithBody = keepsBody && next.origin !== url.origin;
+      if (hop >= MAX_REDIRECTS || crossesWithBody || (keepsBody && !request.replayable)) {
         if (hop >= MAX_REDIRECTS) {
           await discard(response);
           throw new AuthSecHttpError(
@@ -387,8 +403,12 @@ export class Transport {
         return { response, tokenAttached: attach };
       }
       await discard(response);
-      // The token never crosses origins, and once dropped it stays dropped.
-      if (next.origin !== url.origin) attach = false;
+      // The token and every credential-like header never cross origins; once dropped, they stay dropped.
+      if (next.origin !== url.origin) {
+        attach = false;
+        for (const name of [...headers.keys()])
+          if (!CROSS_ORIGIN_HEADERS.has(name)) headers.delete(name);
+      }
       if (switchesToGet) {
         method = 'GET';
         body = null;
