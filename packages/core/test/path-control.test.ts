@@ -1,45 +1,16 @@
 // Control characters cannot smuggle a '..' past the path checks: the URL parser drops tab, CR and LF.
 
-import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AuthSecClient } from '../src/client.js';
+import { describe, expect, it } from 'vitest';
 import { AuthSecOriginNotAllowedError } from '../src/errors.js';
 import { expandPath } from '../src/path-template.js';
+import { apiWorld } from './api-world.js';
 import { rejection } from './support.js';
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-async function world() {
-  const authsec = await AuthSecTestServer.start();
-  const { agent, delegation } = await authsec.createDelegatedAgent({
-    permissions: ['read:records'],
-  });
-  const api = await DownstreamServer.start({ fallback: { body: { ok: true } } });
-  const other = await DownstreamServer.start({ fallback: { body: 'landed' } });
-  const client = new AuthSecClient({
-    baseUrl: authsec.url,
-    clientId: agent.clientId,
-    downstreamUrl: `${api.url}/api`,
-    env: {},
-    logLevel: 'silent',
-  });
-  closers.push(
-    () => authsec.close(),
-    () => api.close(),
-    () => other.close(),
-    () => client.close(),
-  );
-  return { authsec, token: delegation.token, api, other, client };
-}
 
 describe("'..' hidden behind a tab, CR or LF is refused before anything is sent", () => {
   const sneaky = ['.\t.%2Fadmin', '.\n.%2Fadmin', '%2e\t%2e%2Fadmin', '.\r.%2Fadmin', 'docs/.\t.'];
 
   it.each(sneaky)('client.fetch and client.request refuse %j and send nothing', async (path) => {
-    const w = await world();
+    const w = await apiWorld({ api: { fallback: { body: { ok: true } } } });
     for (const call of [() => w.client.fetch(path), () => w.client.request(path)]) {
       const error = await rejection(call());
       expect(error).toBeInstanceOf(AuthSecOriginNotAllowedError);
@@ -58,7 +29,7 @@ describe("'..' hidden behind a tab, CR or LF is refused before anything is sent"
   });
 
   it('a query value with control characters is sent encoded, on the path asked for', async () => {
-    const w = await world();
+    const w = await apiWorld({ api: { fallback: { body: { ok: true } } } });
     await w.client.request('/docs', { query: { q: '.\t.%2Fadmin', r: '%2e\n%2e/x' } });
     expect(w.api.requests).toHaveLength(1);
     expect(w.api.requests[0]?.path).toBe('/api/docs');

@@ -1,12 +1,11 @@
 // Requests, pulls and key fetches stay bounded after a garbage collection, and leave nothing behind.
 // The worker runs with --expose-gc (vitest.config.ts), so these tests can force collections.
 
-import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AuthSecClient } from '../src/client.js';
-import type { AuthSecClientOptions } from '../src/config.js';
+import { DownstreamServer } from '@authsec/testing';
+import { describe, expect, it } from 'vitest';
 import { AuthSecTimeoutError } from '../src/errors.js';
 import { BUNDLE_PATH, callAuthSec } from '../src/jwks-cache.js';
+import { apiWorld, closeAfterTest } from './api-world.js';
 import { rejection } from './support.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -16,11 +15,6 @@ function collect(): void {
   gc();
   gc();
 }
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
 
 /** Settles with the outcome of `promise`, or with 'still pending' after `ms` (collecting garbage meanwhile). */
 async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'still pending'> {
@@ -39,37 +33,20 @@ async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'st
   }
 }
 
-async function liveClient(client: Partial<AuthSecClientOptions>, routes = {}) {
-  const authsec = await AuthSecTestServer.start();
-  const { agent } = await authsec.createDelegatedAgent({ permissions: ['read:records'] });
-  const api = await DownstreamServer.start({ routes });
-  const instance = new AuthSecClient({
-    baseUrl: authsec.url,
-    clientId: agent.clientId,
-    downstreamUrl: `${api.url}/api`,
-    env: {},
-    logLevel: 'silent',
-    ...client,
-  });
-  closers.push(
-    () => authsec.close(),
-    () => api.close(),
-    () => instance.close(),
-  );
-  return { authsec, api, client: instance };
-}
-
 describe('time limits survive a garbage collection', () => {
   it('request() against an API that never answers times out after a GC', async () => {
     const never = () => new Promise<never>(() => undefined);
-    const w = await liveClient({ timeoutMs: 200, totalTimeoutMs: 600 }, { '/api/slow': never });
+    const w = await apiWorld({
+      client: { timeoutMs: 200, totalTimeoutMs: 600 },
+      api: { routes: { '/api/slow': never } },
+    });
     await w.client.getDelegationToken();
     const outcome = await settleWithin(rejection(w.client.request('/slow')), 3_000);
     expect(outcome).toBeInstanceOf(AuthSecTimeoutError);
   });
 
   it('the pull stays within totalTimeoutMs after a GC when AuthSec never answers', async () => {
-    const w = await liveClient({ timeoutMs: 10_000, totalTimeoutMs: 400 });
+    const w = await apiWorld({ client: { timeoutMs: 10_000, totalTimeoutMs: 400 } });
     w.authsec.injectPullFault({ type: 'hang' }, { times: Number.POSITIVE_INFINITY });
     const outcome = await settleWithin(rejection(w.client.getDelegationToken()), 3_000);
     expect(outcome).toBeInstanceOf(AuthSecTimeoutError);
@@ -78,7 +55,7 @@ describe('time limits survive a garbage collection', () => {
   it('the key bundle fetch stays within timeoutMs after a GC when AuthSec never answers', async () => {
     const never = () => new Promise<never>(() => undefined);
     const fake = await DownstreamServer.start({ routes: { [BUNDLE_PATH]: never } });
-    closers.push(() => fake.close());
+    closeAfterTest(() => fake.close());
     const ctx = { baseUrl: fake.url, fetch: globalThis.fetch, timeoutMs: 300, now: Date.now };
     const outcome = await settleWithin(rejection(callAuthSec(ctx, 'GET', BUNDLE_PATH)), 3_000);
     expect(outcome).toBeInstanceOf(AuthSecTimeoutError);
@@ -87,7 +64,7 @@ describe('time limits survive a garbage collection', () => {
 
 describe('authorized requests leave nothing behind', () => {
   it('20 000 requestJson calls grow the heap after GC by less than 1 MB', async () => {
-    const w = await liveClient({}, { 'GET /api/ping': { body: { ok: true } } });
+    const w = await apiWorld({ api: { routes: { 'GET /api/ping': { body: { ok: true } } } } });
     const run = async (count: number) => {
       let next = 0;
       const worker = async () => {

@@ -1,41 +1,14 @@
 // Where requests may go and what they carry: control characters in paths, headers and bodies
 // across a redirect to another origin, the loopback rule, and the 401 of a mock token.
 
-import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { DownstreamServer } from '@authsec/testing';
+import { describe, expect, it } from 'vitest';
 import { AuthSecClient } from '../src/client.js';
 import { AuthSecConfigError, AuthSecHttpError, AuthSecTokenRejectedError } from '../src/errors.js';
 import { isLoopbackHostname } from '../src/loopback.js';
 import { parseOrigin } from '../src/origins.js';
+import { apiWorld, closeAfterTest } from './api-world.js';
 import { rejection } from './support.js';
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-async function world() {
-  const authsec = await AuthSecTestServer.start();
-  const { agent, delegation } = await authsec.createDelegatedAgent({
-    permissions: ['read:records'],
-  });
-  const api = await DownstreamServer.start({ fallback: { body: { ok: true } } });
-  const other = await DownstreamServer.start({ fallback: { body: 'landed' } });
-  const client = new AuthSecClient({
-    baseUrl: authsec.url,
-    clientId: agent.clientId,
-    downstreamUrl: `${api.url}/api`,
-    env: {},
-    logLevel: 'silent',
-  });
-  closers.push(
-    () => authsec.close(),
-    () => api.close(),
-    () => other.close(),
-    () => client.close(),
-  );
-  return { authsec, token: delegation.token, api, other, client };
-}
 
 describe('a redirect to another origin carries no credential and no body', () => {
   const headers = {
@@ -48,7 +21,7 @@ describe('a redirect to another origin carries no credential and no body', () =>
   };
 
   it('drops Cookie, Proxy-Authorization and custom headers; keeps accept, accept-language, user-agent', async () => {
-    const w = await world();
+    const w = await apiWorld({ other: { fallback: { body: 'landed' } } });
     w.api.route('GET /api/away', { status: 302, headers: { location: `${w.other.url}/landing` } });
     const res = await w.client.fetch('/away', { headers });
     expect(await res.text()).toBe('landed');
@@ -65,7 +38,7 @@ describe('a redirect to another origin carries no credential and no body', () =>
   });
 
   it('keeps every header on a same-origin redirect', async () => {
-    const w = await world();
+    const w = await apiWorld({ other: { fallback: { body: 'landed' } } });
     w.api.route('GET /api/moved', { status: 301, headers: { location: '/api/docs' } });
     await w.client.fetch('/moved', { headers });
     expect(w.api.requestsTo('/api/docs')[0]?.headers).toMatchObject({
@@ -75,7 +48,7 @@ describe('a redirect to another origin carries no credential and no body', () =>
   });
 
   it('a POST turned into a GET by a cross-origin 302 goes without body, content-type or credentials', async () => {
-    const w = await world();
+    const w = await apiWorld({ other: { fallback: { body: 'landed' } } });
     w.api.route('POST /api/submit', { status: 302, headers: { location: `${w.other.url}/x` } });
     await w.client.fetch('/submit', {
       method: 'POST',
@@ -90,7 +63,7 @@ describe('a redirect to another origin carries no credential and no body', () =>
   });
 
   it('a cross-origin 307/308 of a request with a body is not followed', async () => {
-    const w = await world();
+    const w = await apiWorld({ other: { fallback: { body: 'landed' } } });
     w.api.route('POST /api/submit', { status: 307, headers: { location: `${w.other.url}/x` } });
     w.api.route('PUT /api/submit', { status: 308, headers: { location: `${w.other.url}/x` } });
     const body = JSON.stringify({ secret: 'body-secret-value' });
@@ -106,7 +79,7 @@ describe('a redirect to another origin carries no credential and no body', () =>
   });
 
   it('a same-origin 307 still resends the body', async () => {
-    const w = await world();
+    const w = await apiWorld({ other: { fallback: { body: 'landed' } } });
     w.api.respondOnce('POST /api/submit', { status: 307, headers: { location: '/api/final' } });
     await w.client.fetch('/submit', { method: 'POST', body: 'payload' });
     expect(w.api.requestsTo('/api/final')[0]?.body).toBe('payload');
@@ -148,14 +121,14 @@ describe('loopback is localhost, 127.0.0.0/8 and [::1]: not localhost. (a DNS na
 describe('mock mode: a 401 from the API says the token was a mock', () => {
   it('request() names mock mode and how to go live, not an AuthSec admin', async () => {
     const api = await DownstreamServer.start({ fallback: { status: 401, body: { error: 'no' } } });
-    closers.push(() => api.close());
+    closeAfterTest(() => api.close());
     const client = new AuthSecClient({
       mode: 'mock',
       downstreamUrl: api.url,
       env: {},
       logLevel: 'silent',
     });
-    closers.push(() => client.close());
+    closeAfterTest(() => client.close());
     const error = await rejection(client.request('/records'));
     expect(error).toBeInstanceOf(AuthSecTokenRejectedError);
     expect((error as AuthSecTokenRejectedError).hint).toMatch(/mock-mode token/);
