@@ -1,16 +1,15 @@
 // Fills `{name}` placeholders in a request path with values a model chose, so they cannot change the path.
 
 import { AuthSecConfigError } from './errors.js';
-import { hasControlCharacter } from './origins.js';
 
 /** Placeholders such as `{id}` in `/customers/{id}`. */
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
  * Expands `/customers/{id}` with `{ id: '42' }` into `/customers/42`, encoding each value as one
- * path segment: `/`, `?`, `#`, `%` and spaces are percent-encoded, and values that are empty, have
- * a `.` or `..` segment (split on `/` or `\\`), contain a control character (tab, CR, LF, NUL, DEL …)
- * or are not valid text are refused.
+ * path segment: `/`, `?`, `#`, `%`, spaces and control characters are percent-encoded, and values
+ * that are empty, have a `.` or `..` segment (split on `/` or `\\`), contain CR/LF or are not valid
+ * text are refused.
  * @param template - a path with `{name}` placeholders
  * @param params - the values (strings, numbers, booleans)
  * @returns the expanded path
@@ -36,9 +35,9 @@ export function expandPath(template: string, params: Readonly<Record<string, unk
     // A '..' segment is refused even though encoding would keep it inside one segment: servers
     // that decode %2F or accept '\\' would climb out, and core's join refuses it as fatal later.
     const dotSegment = text.split(/[/\\]/).some((part) => part === '.' || part === '..');
-    if (text === '' || dotSegment || hasControlCharacter(text)) {
+    if (text === '' || dotSegment || /[\r\n]/.test(text)) {
       throw new TypeError(
-        `Path parameter "${name}" must be a non-empty value with no "." or ".." segment and no control characters (tab, line break …).`,
+        `Path parameter "${name}" must be a non-empty value with no "." or ".." segment and no line breaks.`,
       );
     }
     let encoded: string;
