@@ -202,8 +202,8 @@ export class Transport {
 
   /**
    * Sends with the delegation token, handling redirects, one re-pull after a 401, and retries.
-   * The response's body is no longer bounded by the client's close (nor by any time limit once
-   * they pass); the caller's signal and the attempt's time limits still bound it.
+   * Once it returns, `close()` no longer aborts reading the body; the caller's signal and the
+   * attempt's time limits still do.
    * @returns the final response, for every status
    * @throws AuthSecOriginNotAllowedError before anything is sent; AuthSecTokenRejectedError when the
    *   API rejected the token and AuthSec has no newer one; the re-pull's own error when it fails
@@ -270,7 +270,10 @@ export class Transport {
       origin: request.url.origin,
       method: request.method,
       path: request.url.pathname,
-      timeoutMs: scope?.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs,
+      // Asked when a read fails: the limit that fired (the attempt's, or what was left of the call's).
+      get timeoutMs() {
+        return scope?.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs;
+      },
       signal: scope?.signal,
       abortCause: () =>
         this.#closeSignal.aborted ? 'closed' : request.signal?.aborted ? 'caller' : 'timeout',
@@ -279,10 +282,7 @@ export class Transport {
       response,
       read: async (maxBytes) => {
         try {
-          return await readCappedText(response, maxBytes, {
-            ...ctx,
-            timeoutMs: scope?.firedLimitMs ?? ctx.timeoutMs,
-          });
+          return await readCappedText(response, maxBytes, ctx);
         } finally {
           scope?.dispose();
         }
