@@ -9,5 +9,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
     testTimeout: 20_000,
+    // test/transport-gc.test.ts forces collections with gc() to prove no request hangs or leaks after one.
+    execArgv: ['--expose-gc'],
   },
 });

@@ -27,27 +27,104 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
+/** Why a {@link SignalScope}'s signal aborted. */
+export type AbortCause = 'parent' | 'timeout';
+
+/** A signal tied to parent signals and time limits, and the means to let go of them. */
+export interface SignalScope {
+  /** Aborts with the first parent's reason, or a `TimeoutError` DOMException when a limit passes. */
+  readonly signal: AbortSignal;
+  /** Why the signal aborted; `undefined` while it has not. */
+  readonly cause: AbortCause | undefined;
+  /** The time limit that fired, in milliseconds, when `cause` is `timeout`. */
+  readonly firedLimitMs: number | undefined;
+  /** Stops following `parent` (its abort no longer reaches this scope); the rest stays. */
+  release(parent: AbortSignal): void;
+  /** Clears the timers and removes every listener; the signal keeps its state. Idempotent. */
+  dispose(): void;
+}
+
 /**
- * A signal that aborts when any of `signals` does, with that signal's reason. Uses
- * `AbortSignal.any` where the runtime has it (Node 20.3+, current browsers); some edge runtimes
- * do not, so it falls back to listeners.
- * @param signals - the signals to follow
+ * A signal that aborts when any parent does or when a time limit passes, built from one
+ * `AbortController`, `setTimeout` and listeners that {@link SignalScope.dispose} removes.
+ *
+ * Not `AbortSignal.any` with `AbortSignal.timeout`: Node 20 holds timeout signals weakly, so once
+ * nothing else references one, a garbage collection removes it and it never fires (a request then
+ * waits forever); and every `AbortSignal.any` registers with its long-lived parents for good (a
+ * client's close signal grows by each request). Here the timers hold the controller until they
+ * fire or are cleared, and the listeners go with `dispose()` or the first abort. The timers do not
+ * keep a process alive on their own (`unref` where the runtime has it).
+ * @param parents - signals to follow (`undefined` entries are skipped)
+ * @param limitsMs - time limits from now, in milliseconds (`undefined` entries are skipped)
+ * @example
+ * ```ts
+ * const scope = signalScope([closeSignal, callerSignal], [timeoutMs]);
+ * try {
+ *   return await fetch(url, { signal: scope.signal });
+ * } finally {
+ *   scope.dispose();
+ * }
+ * ```
  */
-export function anySignal(signals: readonly AbortSignal[]): AbortSignal {
-  const native = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
-  if (typeof native === 'function') return native.call(AbortSignal, [...signals]);
+export function signalScope(
+  parents: readonly (AbortSignal | undefined)[],
+  limitsMs: readonly (number | undefined)[] = [],
+): SignalScope {
   const controller = new AbortController();
-  const onAbort = (event: Event) => {
-    const source = event.target as AbortSignal;
-    for (const signal of signals) signal.removeEventListener('abort', onAbort);
-    controller.abort(source.reason);
+  const followed = new Set<AbortSignal>();
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  let cause: AbortCause | undefined;
+  let firedLimitMs: number | undefined;
+  const dispose = () => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.length = 0;
+    for (const parent of followed) parent.removeEventListener('abort', onParentAbort);
+    followed.clear();
   };
-  for (const signal of signals) {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      return controller.signal;
-    }
+  const abort = (why: AbortCause, reason: unknown) => {
+    if (controller.signal.aborted) return;
+    cause = why;
+    dispose();
+    controller.abort(reason);
+  };
+  function onParentAbort(this: AbortSignal) {
+    abort('parent', this.reason);
   }
-  for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
-  return controller.signal;
+  for (const parent of parents) {
+    if (parent === undefined) continue;
+    if (parent.aborted) {
+      abort('parent', parent.reason);
+      break;
+    }
+    followed.add(parent);
+    parent.addEventListener('abort', onParentAbort);
+  }
+  for (const limit of limitsMs) {
+    if (limit === undefined || controller.signal.aborted) continue;
+    const timer = setTimeout(
+      () => {
+        firedLimitMs = limit;
+        abort(
+          'timeout',
+          new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+        );
+      },
+      Math.max(0, limit),
+    );
+    (timer as { unref?: () => void }).unref?.();
+    timers.push(timer);
+  }
+  return {
+    signal: controller.signal,
+    get cause() {
+      return cause;
+    },
+    get firedLimitMs() {
+      return firedLimitMs;
+    },
+    release(parent) {
+      if (followed.delete(parent)) parent.removeEventListener('abort', onParentAbort);
+    },
+    dispose,
+  };
 }

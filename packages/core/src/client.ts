@@ -115,9 +115,12 @@ export class AuthSecClient {
 
   /**
    * `fetch` with the delegation token: adds `Authorization: Bearer <token>` and returns the Response
-   * for every status. Relative paths join `downstreamUrl`; the token goes only to allowed origins,
-   * never across a redirect to another origin. After a 401 it pulls once (shared by concurrent
-   * requests) and retries once with a newer token. No timeouts or retries of its own.
+   * for every status. Relative paths join `downstreamUrl` (control characters and climbing out with
+   * `..` are refused); the token goes only to allowed origins. A redirect to another origin carries
+   * no token, no header but accept, accept-encoding, accept-language, cache-control, pragma and
+   * user-agent, and no body (a cross-origin 307/308 with a body is returned, not followed). After a
+   * 401 it pulls once (shared by concurrent requests) and retries once with a newer token. No
+   * timeouts or retries of its own.
    * @param input - a URL, a path relative to `downstreamUrl`, or a Request
    * @param init - as for `fetch`
    * @returns the Response
@@ -140,6 +143,7 @@ export class AuthSecClient {
   /**
    * An authorized request that resolves to the Response of a 2xx and throws a typed error otherwise.
    * Idempotent methods retry network errors, timeouts, 5xx and 429 (honouring `Retry-After`).
+   * `timeoutMs` bounds each attempt, its redirects and the reading of its body.
    * @param path - a path relative to `downstreamUrl`, or an absolute URL on an allowed origin
    * @param options - method, query, json, body, headers, timeoutMs, signal, retry
    * @returns the Response (its body unread)
@@ -152,7 +156,10 @@ export class AuthSecClient {
    * ```
    */
   request(path: string | URL, options: AuthSecRequestOptions = {}): Promise<Response> {
-    return this.#sendRequest(path, options).then(({ response }) => response);
+    return this.#sendRequest(path, options).then(({ held }) => {
+      held.handOver();
+      return held.response;
+    });
   }
 
   /**
@@ -161,7 +168,9 @@ export class AuthSecClient {
    * @param path - a path relative to `downstreamUrl`, or an absolute URL on an allowed origin
    * @param options - as for `request()`, plus `schema` and `maxResponseBytes`
    * @returns the parsed (and validated) body
-   * @throws as `request()`, and AuthSecResponseError for a body that is not JSON or fails the schema
+   * @throws as `request()`, and AuthSecResponseError for a body that is not JSON, too large or fails
+   *   the schema; a failed body read is AuthSecTimeoutError, AuthSecNetworkError, AuthSecAbortedError
+   *   or AuthSecClosedError
    * @example
    * ```ts
    * const customer = await client.requestJson('/customers/42', { schema: z.object({ id: z.number() }) });
@@ -171,14 +180,14 @@ export class AuthSecClient {
     path: string | URL,
     options: AuthSecRequestJsonOptions<T> = {},
   ): Promise<T> {
-    const { request, response } = await this.#sendRequest(path, options);
-    return readJson(response, request, options);
+    const { request, held } = await this.#sendRequest(path, options);
+    return readJson(held, request, options);
   }
 
   async #sendRequest(path: string | URL, options: AuthSecRequestOptions) {
     const request = buildRequest(this.#transport, path, options);
-    const response = await sendExpectingSuccess(this.#transport, request, options, this.#config);
-    return { request, response };
+    const held = await sendExpectingSuccess(this.#transport, request, options, this.#config);
+    return { request, held };
   }
 
   /**

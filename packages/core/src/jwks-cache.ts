@@ -1,6 +1,7 @@
 // The AuthSec public keys a verifier trusts: fetched per workspace, imported once, refetched sparingly.
 
 import { importJWK } from 'jose';
+import { signalScope } from './abort.js';
 import {
   AuthSecHttpError,
   AuthSecNetworkError,
@@ -70,7 +71,9 @@ export async function callAuthSec(
     url.searchParams.set(name, value);
   }
   const fullPath = url.pathname;
-  const signal = AbortSignal.timeout(ctx.timeoutMs);
+  // A timer cleared below, never AbortSignal.timeout: see signalScope.
+  const scope = signalScope([], [ctx.timeoutMs]);
+  const signal = scope.signal;
   const timedOut = () =>
     new AuthSecTimeoutError(
       `AuthSec did not answer ${method} ${fullPath} within ${ctx.timeoutMs} ms.`,
@@ -95,6 +98,7 @@ export async function callAuthSec(
       signal,
     });
   } catch {
+    scope.dispose();
     // The fetch error is dropped: it can hold the request, and with it the token of a POST.
     if (signal.aborted) throw timedOut();
     throw unreachable(ctx.baseUrl, method, fullPath);
@@ -102,19 +106,18 @@ export async function callAuthSec(
   try {
     return {
       status: response.status,
-      text: await readCappedText(response, MAX_ANSWER_BYTES, fullPath),
-    };
-  } catch (error) {
-    if (signal.aborted) throw timedOut();
-    if (error instanceof AuthSecResponseError) {
-      throw new AuthSecResponseError(error.message, error.issues, {
-        status: response.status,
+      text: await readCappedText(response, MAX_ANSWER_BYTES, {
+        peer: 'AuthSec',
+        origin: url.origin,
         method,
         path: fullPath,
-        ...(error.hint !== undefined && { hint: error.hint }),
-      });
-    }
-    throw unreachable(ctx.baseUrl, method, fullPath);
+        timeoutMs: ctx.timeoutMs,
+        signal,
+        abortCause: () => 'timeout',
+      }),
+    };
+  } finally {
+    scope.dispose();
   }
 }
 

@@ -1,13 +1,15 @@
 // Live mode's token source: the contract's pull, with timeouts, retries, Retry-After and a size cap.
 
 import ky, { isHTTPError, isTimeoutError, type KyInstance } from 'ky';
-import { anySignal, raceAbort } from './abort.js';
+import { raceAbort, signalScope } from './abort.js';
 import { BACKOFF_LIMIT_MS, backoffCeiling, fullJitter } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
+  AuthSecClosedError,
   type AuthSecError,
   AuthSecHttpError,
+  AuthSecNetworkError,
   AuthSecRateLimitedError,
   AuthSecResponseError,
   AuthSecTimeoutError,
@@ -46,11 +48,6 @@ export class LiveTokenSource {
       // The pull never follows a redirect: the session credential must not leave baseUrl's origin.
       redirect: 'manual',
       hooks: {
-        // Read the body inside the retry loop, so a connection dropped mid-body is retried too.
-        afterResponse: [
-          async (_request, _options, response) =>
-            withBody(response, await readCappedText(response, MAX_BODY_BYTES, this.#path)),
-        ],
         beforeRetry: [
           ({ error, retryCount }) => {
             if (!this.#log.enabled('info')) return;
@@ -75,12 +72,49 @@ export class LiveTokenSource {
    */
   async fetchToken(options: { signal?: AbortSignal } = {}): Promise<TokenFacts> {
     const { totalTimeoutMs } = this.#config;
-    const budget = AbortSignal.timeout(totalTimeoutMs);
-    const signal = options.signal ? anySignal([options.signal, budget]) : budget;
-    const deadline = Date.now() + totalTimeoutMs;
+    // A timer and listeners, never AbortSignal.timeout/any: see signalScope.
+    const budget = signalScope([options.signal], [totalTimeoutMs]);
+    try {
+      return await this.#pull(budget.signal, options.signal, Date.now() + totalTimeoutMs);
+    } finally {
+      budget.dispose();
+    }
+  }
+
+  /**
+   * Reads one attempt's body inside ky's retry loop, so a connection dropped mid-body, or a body
+   * still arriving when the attempt's `timeoutMs` (counted from the request) runs out, is retried
+   * like any other failed attempt.
+   */
+  async #readBody(response: Response, startedAt: number, signal: AbortSignal): Promise<Response> {
+    const timeoutMs = this.#config.timeoutMs;
+    const attempt = signalScope([signal], [Math.max(1, startedAt + timeoutMs - Date.now())]);
+    try {
+      const text = await readCappedText(response, MAX_BODY_BYTES, {
+        peer: 'AuthSec',
+        origin: this.#origin,
+        method: 'GET',
+        path: this.#path,
+        timeoutMs,
+        signal: attempt.signal,
+        // The whole pull's end (close, caller, budget) is told apart later, by #map.
+        abortCause: () => (signal.aborted ? 'caller' : 'timeout'),
+      });
+      return withBody(response, text);
+    } finally {
+      attempt.dispose();
+    }
+  }
+
+  async #pull(
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<TokenFacts> {
     let forceRefresh = false;
+    let startedAt = Date.now();
     for (;;) {
-      const authorization = await this.#authorization(forceRefresh, signal, options.signal);
+      const authorization = await this.#authorization(forceRefresh, signal, callerSignal);
       try {
         const response = await this.#ky.get(this.#config.pullUrl as string, {
           searchParams: { client_id: this.#config.clientId as string },
@@ -96,10 +130,20 @@ export class LiveTokenSource {
             ...retryShape(this.#config),
             shouldRetry: (ctx) => this.#shouldRetry(ctx.error, deadline),
           },
+          hooks: {
+            beforeRequest: [
+              () => {
+                startedAt = Date.now();
+              },
+            ],
+            afterResponse: [
+              (_request, _options, response) => this.#readBody(response, startedAt, signal),
+            ],
+          },
         });
         return this.#parse(await response.text(), response.status);
       } catch (error) {
-        const mapped = await this.#map(error, budget, options.signal);
+        const mapped = await this.#map(error, signal, callerSignal);
         if (
           mapped instanceof AuthSecUnauthenticatedError &&
           this.#config.session.kind === 'provider' &&
@@ -190,6 +234,9 @@ export class LiveTokenSource {
   }
 
   #shouldRetry(error: Error, deadline: number): boolean | undefined {
+    // A body that broke off or ran out of time is retried like a failed attempt.
+    if (error instanceof AuthSecNetworkError || error instanceof AuthSecTimeoutError)
+      return Date.now() < deadline;
     if (isAuthSecError(error)) return false;
     if (isHTTPError(error) && (error.response.status === 429 || error.response.status === 503)) {
       const waitMs = parseRetryAfter(error.response.headers.get('retry-after'), Date.now());
@@ -227,9 +274,14 @@ export class LiveTokenSource {
 
   async #map(
     error: unknown,
-    budget: AbortSignal,
+    signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
   ): Promise<AuthSecError> {
+    // Once the pull's signal aborted (budget, close, caller), a failed read or attempt is the
+    // abort's doing, whatever error the read reported.
+    if (signal.aborted && (!isAuthSecError(error) || isTransient(error))) {
+      return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
+    }
     if (isAuthSecError(error)) return error;
     if (isHTTPError(error)) {
       const response = error.response;
@@ -249,9 +301,7 @@ export class LiveTokenSource {
       };
       return errorForStatus(failure);
     }
-    if (budget.aborted || callerSignal?.aborted) {
-      return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
-    }
+    if (signal.aborted) return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
     if (isTimeoutError(error)) {
       return new AuthSecTimeoutError(
         `AuthSec did not answer within ${this.#config.timeoutMs} ms (${this.#config.maxRetries + 1} attempt${this.#config.maxRetries === 0 ? '' : 's'}).`,
@@ -265,6 +315,15 @@ export class LiveTokenSource {
     }
     return networkError(error, this.#origin, this.#path);
   }
+}
+
+function isTransient(error: AuthSecError): boolean {
+  return (
+    error instanceof AuthSecNetworkError ||
+    error instanceof AuthSecTimeoutError ||
+    error instanceof AuthSecAbortedError ||
+    error instanceof AuthSecClosedError
+  );
 }
 
 function retryShape(config: ResolvedConfig) {

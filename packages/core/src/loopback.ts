@@ -1,11 +1,13 @@
 // Which hosts count as loopback: the only ones that may be reached over plain http.
 
 /**
- * True for `localhost`, 127.0.0.0/8 and `[::1]`, as URL hostnames write them. Subdomains of
- * `localhost` do not count: Node resolves them through DNS, which may answer with any address.
+ * True for `localhost`, 127.0.0.0/8 and `[::1]`, as URL hostnames write them (the URL parser
+ * already turns `127.1` or `127.0.0.1.` into `127.0.0.1`). Only the exact name `localhost` counts:
+ * `localhost.` (with the root dot) and subdomains of `localhost` are DNS names that Node resolves
+ * through DNS, which may answer with any address.
  */
 export function isLoopbackHostname(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
+  const host = hostname.toLowerCase();
   if (host === 'localhost') return true;
   if (host === '[::1]' || host === '::1') return true;
   const octets = host.split('.');

@@ -85,9 +85,30 @@ export class OriginPolicy {
 }
 
 /**
+ * True when `text` holds a C0 control character or DEL. The URL parser drops tab, CR and LF
+ * anywhere in a URL, so `.\t.` is `..` once parsed.
+ */
+export function hasControlCharacter(text: string): boolean {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** True when `path` has a `..` segment once %2E, %2F and %5C are read as `.`, `/` and `\\`. */
+function hasDotDotSegment(path: string): boolean {
+  const spelled = path.replace(/%2f|%5c|%2e/gi, (code) =>
+    code.toLowerCase() === '%2e' ? '.' : '/',
+  );
+  return /(^|[\\/])\.\.([\\/]|$)/.test(spelled);
+}
+
+/**
  * Joins a relative path onto `base`, keeping the base's path; refuses a path that climbs out of it.
  * `https://h/api` + `/docs` → `https://h/api/docs`.
- * @throws AuthSecOriginNotAllowedError when the result leaves the base (by `..`, `//host`, or `\\`)
+ * @throws AuthSecOriginNotAllowedError when the result leaves the base (by `..`, `//host`, or `\\`),
+ *   or the path holds a control character (tab, CR, LF … which the URL parser would drop)
  */
 export function joinPath(base: URL, relative: string, method: string): URL {
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -102,15 +123,16 @@ export function joinPath(base: URL, relative: string, method: string): URL {
       },
     );
   };
+  // Checked before parsing: the parser strips tab, CR and LF, so `.\t.` would become `..` after
+  // every check of the text.
+  if (hasControlCharacter(relative))
+    refuse('it contains a control character (tab, line break …); percent-encode it');
   if (/^[\\/]{2}/.test(relative) || relative.includes('\\'))
     refuse('it names another host or uses backslashes');
   // The URL parser leaves %2F and %5C alone, but many servers decode them into separators, so
   // `..%2F..%2Fadmin` would climb out there: refuse a `..` segment once those are decoded.
   const pathPart = relative.split(/[?#]/)[0] ?? '';
-  const spelled = pathPart.replace(/%2f|%5c|%2e/gi, (code) =>
-    code.toLowerCase() === '%2e' ? '.' : '/',
-  );
-  if (/%2f|%5c/i.test(pathPart) && /(^|\/)\.\.(\/|$)/.test(spelled))
+  if (/%2f|%5c/i.test(pathPart) && hasDotDotSegment(pathPart))
     refuse("it hides '..' behind an encoded slash");
   const joined = new URL(`${basePath}/${relative.replace(/^\/+/, '')}`, base.origin);
   // The URL parser has resolved `.`, `..` and their %2e spellings; what is left must stay under the base.
@@ -125,5 +147,7 @@ export function joinPath(base: URL, relative: string, method: string): URL {
   if (basePath === '' && /(^|\/)(\.|%2e){2}(\/|$)/i.test(pathPart)) {
     refuse("it climbs above the root with '..'");
   }
+  // What is sent, not what was written: no `..` may survive in the parsed path, however spelled.
+  if (hasDotDotSegment(joined.pathname)) refuse("it hides '..' behind an encoded slash");
   return joined;
 }

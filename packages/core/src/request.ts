@@ -9,10 +9,16 @@ import {
   AuthSecResponseError,
   AuthSecTokenRejectedError,
 } from './errors.js';
-import { readCappedText } from './http-body.js';
 import { requiredScopeOf } from './pull-errors.js';
 import { parseRetryAfter } from './retry-after.js';
-import { isIdempotent, type OutgoingRequest, type Transport } from './transport.js';
+import {
+  type HeldResponse,
+  isIdempotent,
+  MOCK_REJECTED_HINT,
+  type OutgoingRequest,
+  type Transport,
+} from './transport.js';
+import type { AuthSecMode } from './types.js';
 
 /** A query parameter value; arrays repeat the name, `null`/`undefined` are left out. */
 export type QueryValue =
@@ -83,8 +89,16 @@ export function buildRequest(
   };
 }
 
-/** The typed error for a non-2xx answer from a protected API. Reads no body into it. */
-export function downstreamError(response: Response, method: string, path: string): AuthSecError {
+/**
+ * The typed error for a non-2xx answer from a protected API. Reads no body into it.
+ * @param mode - the client's mode: in mock mode a 401 says the token was a mock
+ */
+export function downstreamError(
+  response: Response,
+  method: string,
+  path: string,
+  mode: AuthSecMode = 'live',
+): AuthSecError {
   const facts = { status: response.status, method, path };
   switch (response.status) {
     case 401:
@@ -93,7 +107,10 @@ export function downstreamError(response: Response, method: string, path: string
         undefined,
         {
           ...facts,
-          hint: 'Check that the API expects this token (audience, workspace), and ask an AuthSec admin if it should.',
+          hint:
+            mode === 'mock'
+              ? MOCK_REJECTED_HINT
+              : 'Check that the API expects this token (audience, workspace), and ask an AuthSec admin if it should.',
         },
       );
     case 403: {
@@ -122,6 +139,18 @@ export function downstreamError(response: Response, method: string, path: string
         },
       );
     }
+    case 301:
+    case 302:
+    case 303:
+    case 307:
+    case 308:
+      return new AuthSecHttpError(
+        `The API redirected ${method} ${path} (${response.status}) and the SDK did not follow it.`,
+        {
+          ...facts,
+          hint: 'A redirect that would resend the request body to another origin (or a stream body at all) is not followed: call the final URL directly.',
+        },
+      );
     default: {
       const retryAfterMs =
         response.status >= 500
@@ -139,32 +168,37 @@ export function downstreamError(response: Response, method: string, path: string
   }
 }
 
-/** Sends a built request and throws a typed error unless the answer is 2xx. */
+/**
+ * Sends a built request and throws a typed error unless the answer is 2xx. The answer's body is
+ * still bounded by the attempt's time limits, the caller's signal and the client's close.
+ */
 export async function sendExpectingSuccess(
   transport: Transport,
   request: OutgoingRequest,
   options: AuthSecRequestOptions,
-  defaults: { timeoutMs: number; totalTimeoutMs: number },
-): Promise<Response> {
-  const response = await transport.send(request, {
+  defaults: { timeoutMs: number; totalTimeoutMs: number; mode: AuthSecMode },
+): Promise<HeldResponse> {
+  const held = await transport.exchange(request, {
     retry: options.retry ?? isIdempotent(request.method),
     timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
     totalTimeoutMs: defaults.totalTimeoutMs,
   });
-  if (response.ok) return response;
+  const { response } = held;
+  if (response.ok) return held;
+  held.done();
   response.body?.cancel().catch(() => undefined);
-  throw downstreamError(response, request.method, request.url.pathname);
+  throw downstreamError(response, request.method, request.url.pathname, defaults.mode);
 }
 
-/** Parses and validates a JSON answer. */
+/** Reads, parses and validates a JSON answer. */
 export async function readJson<T>(
-  response: Response,
+  held: HeldResponse,
   request: OutgoingRequest,
   options: AuthSecRequestJsonOptions<T>,
 ): Promise<T> {
   const path = request.url.pathname;
-  const facts = { status: response.status, method: request.method, path };
-  const text = await readCappedText(response, options.maxResponseBytes ?? 10 * 1024 * 1024, path);
+  const facts = { status: held.response.status, method: request.method, path };
+  const text = await held.read(options.maxResponseBytes ?? 10 * 1024 * 1024);
   let value: unknown;
   try {
     value = text === '' ? undefined : JSON.parse(text);

@@ -1,6 +1,6 @@
 // Sends authorized requests: the origin check, the bearer, manual redirects, the 401 re-pull, retries.
 
-import { anySignal, raceAbort } from './abort.js';
+import { raceAbort, type SignalScope, signalScope } from './abort.js';
 import { backoffCeiling, fullJitter } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
 import {
@@ -14,6 +14,7 @@ import {
   AuthSecTokenRejectedError,
   isAuthSecError,
 } from './errors.js';
+import { type BodyReadContext, readCappedText } from './http-body.js';
 import type { SdkLogger } from './logger.js';
 import { joinPath, type OriginPolicy } from './origins.js';
 import { networkError } from './pull-errors.js';
@@ -24,6 +25,19 @@ import type { TokenFacts } from './types.js';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
+/**
+ * The only headers that follow a redirect to another origin: content negotiation and caching, none
+ * a credential. Authorization, Cookie, Proxy-Authorization and custom headers (x-api-key …) stay
+ * behind; so does any body (a cross-origin 307/308 of a request with a body is not followed).
+ */
+export const CROSS_ORIGIN_HEADERS: ReadonlySet<string> = new Set([
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'cache-control',
+  'pragma',
+  'user-agent',
+]);
 
 /** One request, normalised: a URL already checked, headers, and a body that may or may not be resent. */
 export interface OutgoingRequest {
@@ -42,6 +56,24 @@ export interface OutgoingRequest {
    */
   redirect?: RequestRedirect;
 }
+
+/** A response whose body is still bounded by its attempt's signal (close, caller, time limits). */
+export interface HeldResponse {
+  response: Response;
+  /**
+   * Reads the body as text (at most `maxBytes`), then lets go of the attempt's signal.
+   * @throws AuthSecError only: see bodyReadError in http-body.ts
+   */
+  read(maxBytes: number): Promise<string>;
+  /** Gives the body to the caller: the client's close no longer aborts it; time limits still run out. */
+  handOver(): void;
+  /** Lets go of the attempt's timers and listeners. */
+  done(): void;
+}
+
+/** The hint of a 401 in mock mode, where no real API accepts the token. */
+export const MOCK_REJECTED_HINT =
+  'The token was a mock-mode token, which a real API rejects: configure AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID to go live.';
 
 /** How one call may behave. */
 export interface SendPolicy {
@@ -170,18 +202,37 @@ export class Transport {
 
   /**
    * Sends with the delegation token, handling redirects, one re-pull after a 401, and retries.
+   * Once it returns, `close()` no longer aborts reading the body; the caller's signal and the
+   * attempt's time limits still do.
    * @returns the final response, for every status
    * @throws AuthSecOriginNotAllowedError before anything is sent; AuthSecTokenRejectedError when the
    *   API rejected the token and AuthSec has no newer one; the re-pull's own error when it fails
    */
   async send(request: OutgoingRequest, policy: SendPolicy): Promise<Response> {
+    const held = await this.exchange(request, policy);
+    held.handOver();
+    return held.response;
+  }
+
+  /**
+   * As {@link Transport.send}, keeping the final attempt's signal (close, caller, time limits) on
+   * the response's body until `done()`: read the body with `read()`, or call `handOver()`.
+   */
+  async exchange(request: OutgoingRequest, policy: SendPolicy): Promise<HeldResponse> {
     this.#policy.assertAllowed(request.url, request.method);
     let facts = await this.#cache.get(request.signal);
     const deadline =
       policy.totalTimeoutMs === undefined ? undefined : Date.now() + policy.totalTimeoutMs;
     for (let afterRejection = false; ; afterRejection = true) {
-      const { response, tokenAttached } = await this.#attempts(request, facts, policy, deadline);
-      if (response.status !== 401 || !tokenAttached || afterRejection) return response;
+      const { response, tokenAttached, scope } = await this.#attempts(
+        request,
+        facts,
+        policy,
+        deadline,
+      );
+      if (response.status !== 401 || !tokenAttached || afterRejection)
+        return this.#held(response, request, policy, scope);
+      scope.dispose();
       const { facts: next, changed } = await this.#cache.refreshAfterRejection(
         facts,
         request.signal,
@@ -195,14 +246,50 @@ export class Transport {
             status: 401,
             method: request.method,
             path: request.url.pathname,
-            hint: 'Ask an AuthSec admin to re-delegate a token to this agent, and check that the API expects this token (audience, workspace).',
+            hint:
+              this.#config.mode === 'mock'
+                ? MOCK_REJECTED_HINT
+                : 'Ask an AuthSec admin to re-delegate a token to this agent, and check that the API expects this token (audience, workspace).',
           },
         );
       }
-      if (!request.replayable) return response;
+      if (!request.replayable) return this.#held(response, request, policy, undefined);
       await discard(response);
       facts = next;
     }
+  }
+
+  #held(
+    response: Response,
+    request: OutgoingRequest,
+    policy: SendPolicy,
+    scope: SignalScope | undefined,
+  ): HeldResponse {
+    const ctx: BodyReadContext = {
+      peer: 'the API',
+      origin: request.url.origin,
+      method: request.method,
+      path: request.url.pathname,
+      // Asked when a read fails: the limit that fired (the attempt's, or what was left of the call's).
+      get timeoutMs() {
+        return scope?.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs;
+      },
+      signal: scope?.signal,
+      abortCause: () =>
+        this.#closeSignal.aborted ? 'closed' : request.signal?.aborted ? 'caller' : 'timeout',
+    };
+    return {
+      response,
+      read: async (maxBytes) => {
+        try {
+          return await readCappedText(response, maxBytes, ctx);
+        } finally {
+          scope?.dispose();
+        }
+      },
+      handOver: () => scope?.release(this.#closeSignal),
+      done: () => scope?.dispose(),
+    };
   }
 
   async #attempts(
@@ -210,15 +297,22 @@ export class Transport {
     facts: TokenFacts,
     policy: SendPolicy,
     deadline: number | undefined,
-  ): Promise<{ response: Response; tokenAttached: boolean }> {
+  ): Promise<{ response: Response; tokenAttached: boolean; scope: SignalScope }> {
     const canRetry = policy.retry && request.replayable;
     for (let attempt = 0; ; attempt++) {
       const retriesLeft = canRetry && attempt < this.#config.maxRetries;
+      // One signal per attempt, over its redirects: timers and listeners, never AbortSignal.any
+      // or AbortSignal.timeout (see signalScope).
+      const scope = signalScope(
+        [this.#closeSignal, request.signal],
+        [policy.timeoutMs, deadline === undefined ? undefined : Math.max(1, deadline - Date.now())],
+      );
       let result: { response: Response; tokenAttached: boolean };
       try {
-        result = await this.#redirects(request, facts, policy, deadline);
+        result = await this.#redirects(request, facts, scope.signal);
       } catch (error) {
-        const mapped = this.#mapFailure(error, request, policy);
+        scope.dispose();
+        const mapped = this.#mapFailure(error, request, policy, scope);
         if (
           !retriesLeft ||
           !(mapped instanceof AuthSecNetworkError || mapped instanceof AuthSecTimeoutError)
@@ -228,10 +322,11 @@ export class Transport {
         continue;
       }
       const { response } = result;
-      if (!retriesLeft || !RETRY_STATUSES.has(response.status)) return result;
+      if (!retriesLeft || !RETRY_STATUSES.has(response.status)) return { ...result, scope };
       const waitMs =
         parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? backoff(attempt);
-      if (deadline !== undefined && Date.now() + waitMs > deadline) return result;
+      if (deadline !== undefined && Date.now() + waitMs > deadline) return { ...result, scope };
+      scope.dispose();
       await discard(response);
       this.#log.log('info', 'Retry', 'request.retry', 'Retrying the request.', {
         attempt: attempt + 2,
@@ -245,8 +340,7 @@ export class Transport {
   async #redirects(
     request: OutgoingRequest,
     facts: TokenFacts,
-    policy: SendPolicy,
-    deadline: number | undefined,
+    signal: AbortSignal,
   ): Promise<{ response: Response; tokenAttached: boolean }> {
     let url = request.url;
     let method = request.method;
@@ -262,7 +356,7 @@ export class Transport {
         headers,
         body,
         redirect: 'manual',
-        signal: this.#attemptSignal(request, policy, deadline),
+        signal,
       });
       const location = response.headers.get('location');
       if (
@@ -290,7 +384,10 @@ export class Transport {
       const switchesToGet =
         (response.status === 303 && method !== 'HEAD') ||
         ((response.status === 301 || response.status === 302) && method === 'POST');
-      if (hop >= MAX_REDIRECTS || (!switchesToGet && body !== null && !request.replayable)) {
+      const keepsBody = !switchesToGet && body !== null;
+      // A body is never resent to another origin: the 3xx is the answer (request() throws on it).
+      const crossesWithBody = keepsBody && next.origin !== url.origin;
+      if (hop >= MAX_REDIRECTS || crossesWithBody || (keepsBody && !request.replayable)) {
         if (hop >= MAX_REDIRECTS) {
           await discard(response);
           throw new AuthSecHttpError(
@@ -306,8 +403,12 @@ export class Transport {
         return { response, tokenAttached: attach };
       }
       await discard(response);
-      // The token never crosses origins, and once dropped it stays dropped.
-      if (next.origin !== url.origin) attach = false;
+      // The token and every credential-like header never cross origins; once dropped, they stay dropped.
+      if (next.origin !== url.origin) {
+        attach = false;
+        for (const name of [...headers.keys()])
+          if (!CROSS_ORIGIN_HEADERS.has(name)) headers.delete(name);
+      }
       if (switchesToGet) {
         method = 'GET';
         body = null;
@@ -316,19 +417,6 @@ export class Transport {
       }
       url = next;
     }
-  }
-
-  #attemptSignal(
-    request: OutgoingRequest,
-    policy: SendPolicy,
-    deadline: number | undefined,
-  ): AbortSignal {
-    const signals = [this.#closeSignal];
-    if (request.signal) signals.push(request.signal);
-    if (policy.timeoutMs !== undefined) signals.push(AbortSignal.timeout(policy.timeoutMs));
-    if (deadline !== undefined)
-      signals.push(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
-    return anySignal(signals);
   }
 
   async #wait(
@@ -341,26 +429,39 @@ export class Transport {
       if (failure) throw failure;
       return;
     }
-    const signals = [this.#closeSignal];
-    if (request.signal) signals.push(request.signal);
-    const signal = anySignal(signals);
+    const scope = signalScope([this.#closeSignal, request.signal]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await raceAbort(new Promise((resolve) => setTimeout(resolve, ms)), signal);
+      await raceAbort(
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, ms);
+        }),
+        scope.signal,
+      );
     } catch {
       throw this.#closeSignal.aborted ? new AuthSecClosedError() : new AuthSecAbortedError();
+    } finally {
+      clearTimeout(timer);
+      scope.dispose();
     }
   }
 
-  #mapFailure(error: unknown, request: OutgoingRequest, policy: SendPolicy): AuthSecError {
+  #mapFailure(
+    error: unknown,
+    request: OutgoingRequest,
+    policy: SendPolicy,
+    scope: SignalScope,
+  ): AuthSecError {
     if (isAuthSecError(error)) return error;
     const facts = { method: request.method, path: request.url.pathname };
     if (this.#closeSignal.aborted) return new AuthSecClosedError(facts);
     if (request.signal?.aborted) return new AuthSecAbortedError(undefined, facts);
     const name = (error as { name?: unknown })?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
+    if (scope.cause === 'timeout' || name === 'TimeoutError' || name === 'AbortError') {
+      const limit = scope.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs ?? 0;
       return new AuthSecTimeoutError(
-        `${request.method} ${request.url.pathname} did not finish in time (${policy.timeoutMs ?? policy.totalTimeoutMs} ms).`,
-        policy.timeoutMs ?? policy.totalTimeoutMs ?? 0,
+        `${request.method} ${request.url.pathname} did not finish in time (${limit} ms).`,
+        limit,
         { ...facts, hint: 'Check the API, or pass a larger timeoutMs.' },
       );
     }

@@ -1,4 +1,3 @@
-import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuthSecClient } from '../src/client.js';
@@ -13,6 +12,7 @@ import {
   AuthSecTimeoutError,
   AuthSecTokenRejectedError,
 } from '../src/errors.js';
+import { apiWorld } from './api-world.js';
 import { captureLogger, expectNoSecrets, manualClock, rejection } from './support.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -20,30 +20,13 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function world(options: { apiPath?: string; client?: Partial<AuthSecClientOptions> } = {}) {
-  const authsec = await AuthSecTestServer.start();
-  const { agent, delegation } = await authsec.createDelegatedAgent({
-    permissions: ['read:records'],
-  });
-  const api = await DownstreamServer.start({ routes: { '/api/docs': { body: { docs: [] } } } });
-  const other = await DownstreamServer.start();
+async function world(options: { client?: Partial<AuthSecClientOptions> } = {}) {
   const log = captureLogger();
-  const client = new AuthSecClient({
-    baseUrl: authsec.url,
-    clientId: agent.clientId,
-    downstreamUrl: `${api.url}${options.apiPath ?? '/api'}`,
-    env: {},
-    logger: log,
-    logLevel: 'debug',
-    ...options.client,
+  const w = await apiWorld({
+    api: { routes: { '/api/docs': { body: { docs: [] } } } },
+    client: { logger: log, logLevel: 'debug', ...options.client },
   });
-  closers.push(
-    () => authsec.close(),
-    () => api.close(),
-    () => other.close(),
-    () => client.close(),
-  );
-  return { authsec, agent, token: delegation.token, api, other, client, log };
+  return { ...w, log };
 }
 
 describe('client.fetch and client.request: where the token goes', () => {
