@@ -12,6 +12,8 @@ export type AuthSecErrorCode =
   | 'ERR_AUTHSEC_HTTP'
   | 'ERR_AUTHSEC_UNAUTHENTICATED'
   | 'ERR_AUTHSEC_FORBIDDEN'
+  | 'ERR_AUTHSEC_PULL_FORBIDDEN'
+  | 'ERR_AUTHSEC_NOT_AUTHSEC_SERVER'
   | 'ERR_AUTHSEC_CLIENT_NOT_FOUND'
   | 'ERR_AUTHSEC_DELEGATION_NOT_FOUND'
   | 'ERR_AUTHSEC_DELEGATION_EXPIRED'
@@ -60,6 +62,8 @@ export interface AuthSecErrorJSON {
  * ```
  */
 export class AuthSecError extends Error {
+  // A literal, so a minified bundle still says 'AuthSecError' to logs and models.
+  override name = 'AuthSecError';
   /** A stable, documented code such as `ERR_AUTHSEC_CONFIG`. */
   readonly code: AuthSecErrorCode;
   /** What to do about it, when known. */
@@ -72,7 +76,6 @@ export class AuthSecError extends Error {
 
   constructor(code: AuthSecErrorCode, message: string, options: AuthSecErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;
     this.status = options.status;
@@ -130,6 +133,7 @@ export function isAuthSecError(error: unknown): error is AuthSecError {
  * ```
  */
 export class AuthSecConfigError extends AuthSecError {
+  override name = 'AuthSecConfigError';
   /** Each problem on its own, naming the option and the environment variable. */
   readonly problems: readonly string[];
   constructor(problems: readonly string[], options: AuthSecErrorOptions = {}) {
@@ -153,6 +157,7 @@ export class AuthSecConfigError extends AuthSecError {
  * ```
  */
 export class AuthSecNetworkError extends AuthSecError {
+  override name = 'AuthSecNetworkError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_NETWORK', message, options);
   }
@@ -171,6 +176,7 @@ export class AuthSecNetworkError extends AuthSecError {
  * ```
  */
 export class AuthSecTimeoutError extends AuthSecError {
+  override name = 'AuthSecTimeoutError';
   /** The limit that was reached, in milliseconds. */
   readonly timeoutMs: number;
   constructor(message: string, timeoutMs: number, options: AuthSecErrorOptions = {}) {
@@ -192,6 +198,7 @@ export class AuthSecTimeoutError extends AuthSecError {
  * ```
  */
 export class AuthSecAbortedError extends AuthSecError {
+  override name = 'AuthSecAbortedError';
   constructor(
     message = 'The AuthSec call was aborted by its signal.',
     options: AuthSecErrorOptions = {},
@@ -213,6 +220,7 @@ export class AuthSecAbortedError extends AuthSecError {
  * ```
  */
 export class AuthSecClosedError extends AuthSecError {
+  override name = 'AuthSecClosedError';
   constructor(options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_CLOSED', 'This AuthSecClient is closed.', {
       hint: 'Create a new AuthSecClient; close() is final.',
@@ -234,6 +242,7 @@ export class AuthSecClosedError extends AuthSecError {
  * ```
  */
 export class AuthSecHttpError extends AuthSecError {
+  override name = 'AuthSecHttpError';
   /** How long the server asked to wait (`Retry-After` on a 503, say), when it said. */
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: AuthSecErrorOptions & { retryAfterMs?: number } = {}) {
@@ -255,6 +264,7 @@ export class AuthSecHttpError extends AuthSecError {
  * ```
  */
 export class AuthSecRateLimitedError extends AuthSecError {
+  override name = 'AuthSecRateLimitedError';
   /** How long the server asked to wait, when it said. */
   readonly retryAfterMs: number | undefined;
   constructor(
@@ -280,6 +290,7 @@ export class AuthSecRateLimitedError extends AuthSecError {
  * ```
  */
 export class AuthSecUnauthenticatedError extends AuthSecError {
+  override name = 'AuthSecUnauthenticatedError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_UNAUTHENTICATED', message, options);
   }
@@ -298,6 +309,7 @@ export class AuthSecUnauthenticatedError extends AuthSecError {
  * ```
  */
 export class AuthSecPermissionError extends AuthSecError {
+  override name = 'AuthSecPermissionError';
   readonly requiredScope: string | undefined;
   constructor(
     message: string,
@@ -329,6 +341,7 @@ export class AuthSecPermissionError extends AuthSecError {
  * ```
  */
 export class AuthSecClientNotFoundError extends AuthSecError {
+  override name = 'AuthSecClientNotFoundError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_CLIENT_NOT_FOUND', message, options);
   }
@@ -347,6 +360,7 @@ export class AuthSecClientNotFoundError extends AuthSecError {
  * ```
  */
 export class AuthSecDelegationNotFoundError extends AuthSecError {
+  override name = 'AuthSecDelegationNotFoundError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_DELEGATION_NOT_FOUND', message, options);
   }
@@ -365,6 +379,7 @@ export class AuthSecDelegationNotFoundError extends AuthSecError {
  * ```
  */
 export class AuthSecDelegationExpiredError extends AuthSecError {
+  override name = 'AuthSecDelegationExpiredError';
   /** When it expired, when the server said. */
   readonly expiredAt: Date | undefined;
   constructor(message: string, expiredAt: Date | undefined, options: AuthSecErrorOptions = {}) {
@@ -386,6 +401,7 @@ export class AuthSecDelegationExpiredError extends AuthSecError {
  * ```
  */
 export class AuthSecResponseError extends AuthSecError {
+  override name = 'AuthSecResponseError';
   /** The offending fields or checks, e.g. `expires_at`, `token.header.alg`. */
   readonly issues: readonly string[];
   constructor(message: string, issues: readonly string[] = [], options: AuthSecErrorOptions = {}) {
@@ -421,6 +437,7 @@ export type AuthSecTokenErrorReason =
  * ```
  */
 export class AuthSecTokenError extends AuthSecError {
+  override name = 'AuthSecTokenError';
   readonly reason: AuthSecTokenErrorReason;
   constructor(reason: AuthSecTokenErrorReason, message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_TOKEN_INVALID', message, options);
@@ -446,6 +463,7 @@ export class AuthSecTokenError extends AuthSecError {
  * ```
  */
 export class AuthSecTokenRejectedError extends AuthSecError {
+  override name = 'AuthSecTokenRejectedError';
   /** The rejected token's `jti`, safe to log. */
   readonly jti: string | undefined;
   constructor(message: string, jti: string | undefined, options: AuthSecErrorOptions = {}) {
@@ -467,6 +485,7 @@ export class AuthSecTokenRejectedError extends AuthSecError {
  * ```
  */
 export class AuthSecOriginNotAllowedError extends AuthSecError {
+  override name = 'AuthSecOriginNotAllowedError';
   /** The refused origin (scheme, host, port): never a path, query or credentials. */
   readonly origin: string | undefined;
   constructor(message: string, origin: string | undefined, options: AuthSecErrorOptions = {}) {
