@@ -329,6 +329,65 @@ export class AuthSecPermissionError extends AuthSecError {
 }
 
 /**
+ * 403 on the token pull: AuthSec refuses this agent (or this session) its delegation token.
+ * Unlike a downstream API's missing scope ({@link AuthSecPermissionError}), no tool call can fix
+ * it, so `isFatalAuthSecError()` is true and an agent run stops. `requiredScope` names what AuthSec
+ * said is missing, when its challenge said so.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecPullForbiddenError) notifyAdmin('check the trust delegation');
+ * }
+ * ```
+ */
+export class AuthSecPullForbiddenError extends AuthSecError {
+  override name = 'AuthSecPullForbiddenError';
+  /** The permission AuthSec's `WWW-Authenticate` challenge named, when it named a plausible one. */
+  readonly requiredScope: string | undefined;
+  constructor(
+    message: string,
+    requiredScope: string | undefined,
+    options: AuthSecErrorOptions = {},
+  ) {
+    super('ERR_AUTHSEC_PULL_FORBIDDEN', message, options);
+    this.requiredScope = requiredScope;
+  }
+
+  override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
+    return {
+      ...super.toJSON(),
+      ...(this.requiredScope !== undefined && { requiredScope: this.requiredScope }),
+    };
+  }
+}
+
+/**
+ * The pull answered 404 with a body AuthSec never sends (an HTML page, another server's JSON):
+ * `AUTHSEC_BASE_URL` points at another web server or has a wrong path prefix. Fatal for agent runs.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecNotAuthSecServerError) console.error(`check AUTHSEC_BASE_URL (${error.baseUrl})`);
+ * }
+ * ```
+ */
+export class AuthSecNotAuthSecServerError extends AuthSecError {
+  override name = 'AuthSecNotAuthSecServerError';
+  /** The configured server root that answered (no credentials, no query), when known. */
+  readonly baseUrl: string | undefined;
+  constructor(message: string, baseUrl: string | undefined, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_NOT_AUTHSEC_SERVER', message, options);
+    this.baseUrl = baseUrl;
+  }
+}
+
+/**
  * 404 "Client not found" (older servers): no AI agent client has this id.
  *
  * @example
