@@ -7,6 +7,7 @@ export type {
   SessionTokenProvider,
 } from './config.js';
 export { closeDefaultClient, getDefaultClient, getDelegationToken } from './default-client.js';
+export { withErrorContext } from './error-context.js';
 export { isFatalAuthSecError } from './error-policy.js';
 export {
   AuthSecAbortedError,
