@@ -26,12 +26,13 @@ export interface AuthSecClientOptions {
   /** The AI agent's client id (a UUID) from the AuthSec dashboard. Env: `AUTHSEC_AGENT_CLIENT_ID` (alias `AUTHSEC_CLIENT_ID`). */
   clientId?: string;
   /**
-   * `auto`: live when configured, mock when nothing is configured outside production.
-   * `live`/`mock` force the mode. Env: `AUTHSEC_MODE`.
+   * `auto`: live when configured, mock when nothing is configured outside production (with a
+   * warning no log level silences); a downstream API or allowed origins without AuthSec settings
+   * is an error. `live`/`mock` force the mode. Env: `AUTHSEC_MODE`.
    * @default 'auto'
    */
   mode?: AuthSecModeOption;
-  /** Allow `mode: 'mock'` while `NODE_ENV=production`. @default false */
+  /** Allow `mode: 'mock'` while `NODE_ENV` is `production` or `prod` (any case, here or in the process). @default false */
   allowMockInProduction?: boolean;
   /**
    * A platform session credential sent as `Authorization: Bearer` on pulls (newer servers require
@@ -61,7 +62,10 @@ export interface AuthSecClientOptions {
   maxRetries?: number;
   /** Refresh this many seconds before the token expires. @default 60 */
   refreshMarginSeconds?: number;
-  /** `silent`, `error`, `warn`, `info` or `debug`. Env: `AUTHSEC_LOG_LEVEL`. @default 'warn' */
+  /**
+   * `silent`, `error`, `warn`, `info` or `debug`. The mock-mode warning of an unasked-for (or
+   * production) mock client is shown at every level. Env: `AUTHSEC_LOG_LEVEL`. @default 'warn'
+   */
   logLevel?: LogLevel;
   /** `pretty` (the `[AuthSec SDK]` transcript) or `json` (one object per line). Env: `AUTHSEC_LOG_FORMAT`. @default 'pretty' */
   logFormat?: LogFormat;
