@@ -126,6 +126,36 @@ describe('requiredScope from a 403 challenge', () => {
   });
 });
 
+describe('requiredScope from a protected API', () => {
+  it('a downstream 403 echoing the delegation token in scope= carries no requiredScope and no token', async () => {
+    s = await setup({ client: { maxRetries: 0 } });
+    const api = await DownstreamServer.start({
+      routes: {
+        'GET /echo': (request) => ({
+          status: 403,
+          headers: {
+            'www-authenticate': `Bearer error="insufficient_scope", scope="${request.bearer ?? ''}"`,
+          },
+        }),
+      },
+    });
+    closers.push(() => api.close());
+    const client = new AuthSecClient({
+      baseUrl: s.server.url,
+      clientId: s.clientId,
+      downstreamUrl: api.url,
+      env: {},
+      logLevel: 'silent',
+    });
+    closers.push(() => client.close());
+    const error = await rejection(client.request('/echo'));
+    expect(error).toBeInstanceOf(AuthSecPermissionError);
+    expect((error as AuthSecPermissionError).requiredScope).toBeUndefined();
+    expect(error.message).toBe('The API refused GET /echo (403).');
+    expectNoSecrets([s.token], error, shown(error));
+  });
+});
+
 describe('server text in pull errors', () => {
   const sessions = ['S3ss10nOpaque20Chars', 'abcdefghijklmnopqrstuvwxyz012345'];
 
