@@ -62,8 +62,6 @@ export interface AuthSecErrorJSON {
  * ```
  */
 export class AuthSecError extends Error {
-  // A literal, so a minified bundle still says 'AuthSecError' to logs and models.
-  override name = 'AuthSecError';
   /** A stable, documented code such as `ERR_AUTHSEC_CONFIG`. */
   readonly code: AuthSecErrorCode;
   /** What to do about it, when known. */
@@ -76,6 +74,9 @@ export class AuthSecError extends Error {
 
   constructor(code: AuthSecErrorCode, message: string, options: AuthSecErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Core's classes name themselves with a string literal (a field that overrides this), so a
+    // minified bundle still says 'AuthSecConfigError'; a subclass defined elsewhere keeps its own.
+    this.name = new.target === AuthSecError ? 'AuthSecError' : new.target.name;
     this.code = code;
     this.hint = options.hint;
     this.status = options.status;

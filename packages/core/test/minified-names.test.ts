@@ -47,4 +47,12 @@ describe('error names in a minified bundle', () => {
       expect(String(error)).toMatch(new RegExp(`^${name} \\[`));
     }
   });
+
+  it('a subclass defined outside core keeps its own class name', async () => {
+    const { AuthSecError } = await import('../src/index.js');
+    class AuthSecCustomError extends AuthSecError {}
+    const error = new AuthSecCustomError('ERR_AUTHSEC_HTTP', 'x');
+    expect(error.name).toBe('AuthSecCustomError');
+    expect(new AuthSecError('ERR_AUTHSEC_HTTP', 'x').name).toBe('AuthSecError');
+  });
 });
