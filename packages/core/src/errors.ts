@@ -297,6 +297,14 @@ export class AuthSecUnauthenticatedError extends AuthSecError {
   }
 }
 
+/** `json` plus `requiredScope` when it is known. */
+function withRequiredScope(
+  json: AuthSecErrorJSON,
+  requiredScope: string | undefined,
+): AuthSecErrorJSON & { requiredScope?: string } {
+  return requiredScope === undefined ? json : { ...json, requiredScope };
+}
+
 /**
  * 403: the caller may not do this; `requiredScope` names the missing permission when known.
  *
@@ -322,10 +330,7 @@ export class AuthSecPermissionError extends AuthSecError {
   }
 
   override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
-    return {
-      ...super.toJSON(),
-      ...(this.requiredScope !== undefined && { requiredScope: this.requiredScope }),
-    };
+    return withRequiredScope(super.toJSON(), this.requiredScope);
   }
 }
 
@@ -358,10 +363,7 @@ export class AuthSecPullForbiddenError extends AuthSecError {
   }
 
   override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
-    return {
-      ...super.toJSON(),
-      ...(this.requiredScope !== undefined && { requiredScope: this.requiredScope }),
-    };
+    return withRequiredScope(super.toJSON(), this.requiredScope);
   }
 }
 

@@ -3,6 +3,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthSecClient } from '../src/client.js';
+import { isFatalAuthSecError } from '../src/error-policy.js';
 import * as core from '../src/index.js';
 import {
   AuthSecAbortedError,
@@ -419,7 +420,12 @@ describe('errors from a live pull', () => {
     });
     const error = await rejection(s.client.getDelegationToken());
     expect(error).toBeInstanceOf(AuthSecPullForbiddenError);
+    // Not a downstream missing scope: AuthSec refuses the agent, so no tool call can fix it.
+    expect(error).not.toBeInstanceOf(AuthSecPermissionError);
+    expect(isFatalAuthSecError(error)).toBe(true);
+    expect((error as AuthSecError).hint).toMatch(/trust delegation/);
     expect(error).toMatchObject({
+      name: 'AuthSecPullForbiddenError',
       code: 'ERR_AUTHSEC_PULL_FORBIDDEN',
       requiredScope: 'agents:pull',
     });

@@ -40,32 +40,6 @@ function shown(error: Error): string {
 }
 
 describe('a 403 on the pull', () => {
-  it('is AuthSecPullForbiddenError (ERR_AUTHSEC_PULL_FORBIDDEN), not a downstream missing scope, and it is fatal', async () => {
-    s = await setup({ client: { maxRetries: 0 } });
-    s.server.injectPullFault({
-      type: 'status',
-      status: 403,
-      body: { error: 'forbidden' },
-      headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="agents:pull"' },
-    });
-    const error = await rejection(s.client.getDelegationToken());
-    expect(error).toBeInstanceOf(AuthSecPullForbiddenError);
-    expect(error).not.toBeInstanceOf(AuthSecPermissionError);
-    expect(error).toMatchObject({
-      name: 'AuthSecPullForbiddenError',
-      code: 'ERR_AUTHSEC_PULL_FORBIDDEN',
-      status: 403,
-      requiredScope: 'agents:pull',
-    });
-    expect(error.message).toBe('AuthSec refused to hand this agent its delegation token (403).');
-    expect((error as AuthSecError).hint).toMatch(/trust delegation/);
-    expect((error as AuthSecPullForbiddenError).toJSON()).toMatchObject({
-      code: 'ERR_AUTHSEC_PULL_FORBIDDEN',
-      requiredScope: 'agents:pull',
-    });
-    expect(isFatalAuthSecError(error)).toBe(true);
-  });
-
   it('a downstream missing scope stays ERR_AUTHSEC_FORBIDDEN and is not fatal', () => {
     const error = new AuthSecPermissionError('Forbidden.', 'billing:read', { status: 403 });
     expect(isFatalAuthSecError(error)).toBe(false);
