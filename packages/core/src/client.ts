@@ -264,8 +264,8 @@ export class AuthSecClient {
       return;
     }
     if (modeReason === 'unconfigured') {
-      this.#log.log(
-        'warn',
+      // No log level silences these two: mock tokens must never go unnoticed.
+      this.#log.warnAlways(
         'Mode',
         'client.mode',
         'MOCK: no AuthSec configuration found, so delegation tokens are local mock JWTs that no real API accepts. ' +
@@ -274,8 +274,7 @@ export class AuthSecClient {
       );
     } else if (this.#config.production) {
       // Allowed by allowMockInProduction, but never quietly.
-      this.#log.log(
-        'warn',
+      this.#log.warnAlways(
         'Mode',
         'client.mode',
         'MOCK while NODE_ENV=production (allowMockInProduction): delegation tokens are local mock JWTs that no real API accepts.',

@@ -1,6 +1,6 @@
 // Resolves a client's configuration once: options, then environment, then defaults, all problems at once.
 
-import { readEnv, readRawEnv } from './env.js';
+import { defaultEnv, readEnv, readRawEnv } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { isLogLevel, type LogFormat, type Logger, type LogLevel } from './logger.js';
 import type { MockTokenOptions } from './mock-source.js';
@@ -26,12 +26,13 @@ export interface AuthSecClientOptions {
   /** The AI agent's client id (a UUID) from the AuthSec dashboard. Env: `AUTHSEC_AGENT_CLIENT_ID` (alias `AUTHSEC_CLIENT_ID`). */
   clientId?: string;
   /**
-   * `auto`: live when configured, mock when nothing is configured outside production.
-   * `live`/`mock` force the mode. Env: `AUTHSEC_MODE`.
+   * `auto`: live when configured, mock when nothing is configured outside production (with a
+   * warning no log level silences); a downstream API or allowed origins without AuthSec settings
+   * is an error. `live`/`mock` force the mode. Env: `AUTHSEC_MODE`.
    * @default 'auto'
    */
   mode?: AuthSecModeOption;
-  /** Allow `mode: 'mock'` while `NODE_ENV=production`. @default false */
+  /** Allow `mode: 'mock'` while `NODE_ENV` is `production` or `prod` (any case, here or in the process). @default false */
   allowMockInProduction?: boolean;
   /**
    * A platform session credential sent as `Authorization: Bearer` on pulls (newer servers require
@@ -61,7 +62,10 @@ export interface AuthSecClientOptions {
   maxRetries?: number;
   /** Refresh this many seconds before the token expires. @default 60 */
   refreshMarginSeconds?: number;
-  /** `silent`, `error`, `warn`, `info` or `debug`. Env: `AUTHSEC_LOG_LEVEL`. @default 'warn' */
+  /**
+   * `silent`, `error`, `warn`, `info` or `debug`. The mock-mode warning of an unasked-for (or
+   * production) mock client is shown at every level. Env: `AUTHSEC_LOG_LEVEL`. @default 'warn'
+   */
   logLevel?: LogLevel;
   /** `pretty` (the `[AuthSec SDK]` transcript) or `json` (one object per line). Env: `AUTHSEC_LOG_FORMAT`. @default 'pretty' */
   logFormat?: LogFormat;
@@ -130,7 +134,7 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   const env = options.env;
   const problems: string[] = [];
   const warnings: string[] = [];
-  const production = readEnv('NODE_ENV', env) === 'production';
+  const production = isProduction(env);
 
   // mode
   const modeRaw = options.mode ?? readEnv('AUTHSEC_MODE', env)?.toLowerCase() ?? 'auto';
@@ -179,6 +183,10 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
     }
   }
 
+  // where authorized requests may go: read before the mode, since they count as configuration
+  const downstreamRaw = nonEmpty(options.downstreamUrl) ?? readEnv('DOWNSTREAM_URL', env);
+  const originsFromEnv = readEnv('AUTHSEC_ALLOWED_ORIGINS', env);
+
   // mode decision
   const configured = baseUrlRaw !== undefined || clientId.raw !== undefined;
   let mode: 'live' | 'mock' = 'live';
@@ -201,6 +209,25 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
       problems.push(
         'clientId is missing: pass `clientId` or set AUTHSEC_AGENT_CLIENT_ID (the AI agent client id from the AuthSec dashboard)',
       );
+  } else if (
+    downstreamRaw !== undefined ||
+    options.allowedOrigins !== undefined ||
+    originsFromEnv
+  ) {
+    // A downstream API without AuthSec would silently receive mock tokens: refuse to guess.
+    const set = [
+      ...(downstreamRaw === undefined
+        ? []
+        : [options.downstreamUrl === undefined ? 'DOWNSTREAM_URL' : '`downstreamUrl`']),
+      ...(options.allowedOrigins !== undefined
+        ? ['`allowedOrigins`']
+        : originsFromEnv !== undefined
+          ? ['AUTHSEC_ALLOWED_ORIGINS']
+          : []),
+    ].join(' and ');
+    problems.push(
+      `${set} ${set.includes(' and ') ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`) to go live, or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) to send mock tokens there on purpose`,
+    );
   } else if (production) {
     problems.push(
       'No AuthSec configuration while NODE_ENV=production: set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass `baseUrl` and `clientId`). Mock mode never starts by itself in production',
@@ -210,8 +237,6 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
     modeReason = 'unconfigured';
   }
 
-  // where authorized requests may go
-  const downstreamRaw = nonEmpty(options.downstreamUrl) ?? readEnv('DOWNSTREAM_URL', env);
   const downstreamUrl =
     downstreamRaw === undefined
       ? undefined
@@ -316,6 +341,16 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
     production,
     warnings: Object.freeze(warnings),
   });
+}
+
+const PRODUCTION_VALUES: ReadonlySet<string> = new Set(['production', 'prod']);
+
+/** NODE_ENV says production (any case, or `prod`) in `env` or in the process's own environment. */
+function isProduction(env: AuthSecClientOptions['env']): boolean {
+  const says = (from: AuthSecClientOptions['env']) =>
+    PRODUCTION_VALUES.has(readEnv('NODE_ENV', from)?.toLowerCase() ?? '');
+  // An injected env without NODE_ENV must not hide that the process itself runs in production.
+  return says(env) || (env !== undefined && says(defaultEnv()));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,8 +1,32 @@
 // The module-level getDelegationToken(): one default client, built from the environment on first use.
 
 import { AuthSecClient, type GetTokenOptions } from './client.js';
+import { VERSION } from './version.js';
 
-let defaultClient: AuthSecClient | undefined;
+/** Where the default client lives: one slot per process, whichever copy of core built it. */
+interface DefaultClientSlot {
+  client: AuthSecClient | undefined;
+}
+
+// The ESM and CJS builds (or two installs) in one process are separate module instances; a global
+// slot keyed by the compatible version line (the major, or 0.minor before 1.0) gives them one
+// default client, so one token cache and one pull. Incompatible versions keep their own.
+const SLOT_KEY = Symbol.for(`authsec.core.defaultClient@${compatibleLine(VERSION)}`);
+
+function compatibleLine(version: string): string {
+  const [major = '0', minor = '0'] = version.split('.');
+  return major === '0' ? `0.${minor}` : major;
+}
+
+function slot(): DefaultClientSlot {
+  const global = globalThis as unknown as Record<symbol, DefaultClientSlot | undefined>;
+  let found = global[SLOT_KEY];
+  if (found === undefined) {
+    found = { client: undefined };
+    Object.defineProperty(globalThis, SLOT_KEY, { value: found, configurable: true });
+  }
+  return found;
+}
 
 /**
  * The delegation token from a default client configured by environment variables
@@ -22,7 +46,9 @@ export async function getDelegationToken(options: GetTokenOptions = {}): Promise
 
 /**
  * The default client behind {@link getDelegationToken}, built from the environment on first use.
- * Adapters use it when no client is passed, so a process has one token cache, not one per library.
+ * Adapters use it when no client is passed, so a process has one token cache, not one per library,
+ * even when both the ESM and the CJS build of this package are loaded (they share it through a
+ * `Symbol.for` global keyed by the compatible version line).
  * @returns the shared client
  * @throws AuthSecConfigError when the environment is incomplete or invalid (the next call tries again)
  * @example
@@ -31,8 +57,9 @@ export async function getDelegationToken(options: GetTokenOptions = {}): Promise
  * ```
  */
 export function getDefaultClient(): AuthSecClient {
-  defaultClient ??= new AuthSecClient();
-  return defaultClient;
+  const shared = slot();
+  shared.client ??= new AuthSecClient();
+  return shared.client;
 }
 
 /**
@@ -46,7 +73,8 @@ export function getDefaultClient(): AuthSecClient {
  * ```
  */
 export async function closeDefaultClient(): Promise<void> {
-  const client = defaultClient;
-  defaultClient = undefined;
+  const shared = slot();
+  const client = shared.client;
+  shared.client = undefined;
   await client?.close();
 }

@@ -5,9 +5,10 @@ import { isAuthSecError } from './errors.js';
 /**
  * True for failures no model can fix by changing its tool call, so an agent run must stop:
  * configuration, a rejected, revoked or expired delegation, an unknown client, a session problem,
- * a closed client, a disallowed origin, or an AuthSec answer that breaks the contract. A missing
- * scope (403), a 404, rate limits and network trouble are not fatal: hand `error.toJSON()` to the
- * model as the tool result.
+ * AuthSec refusing the pull (403, `ERR_AUTHSEC_PULL_FORBIDDEN`), a base URL that is not an AuthSec
+ * server, a closed client, a disallowed origin, or an AuthSec answer that breaks the contract. A
+ * downstream API's missing scope (403, `ERR_AUTHSEC_FORBIDDEN`), its 404, rate limits and network
+ * trouble are not fatal: hand `error.toJSON()` to the model as the tool result.
  * @param error - anything caught
  * @returns whether the run should stop
  * @example
@@ -36,4 +37,6 @@ const FATAL_CODES: ReadonlySet<string> = new Set([
   'ERR_AUTHSEC_UNAUTHENTICATED',
   'ERR_AUTHSEC_CLOSED',
   'ERR_AUTHSEC_ORIGIN_NOT_ALLOWED',
+  'ERR_AUTHSEC_PULL_FORBIDDEN',
+  'ERR_AUTHSEC_NOT_AUTHSEC_SERVER',
 ]);

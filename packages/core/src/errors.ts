@@ -12,6 +12,8 @@ export type AuthSecErrorCode =
   | 'ERR_AUTHSEC_HTTP'
   | 'ERR_AUTHSEC_UNAUTHENTICATED'
   | 'ERR_AUTHSEC_FORBIDDEN'
+  | 'ERR_AUTHSEC_PULL_FORBIDDEN'
+  | 'ERR_AUTHSEC_NOT_AUTHSEC_SERVER'
   | 'ERR_AUTHSEC_CLIENT_NOT_FOUND'
   | 'ERR_AUTHSEC_DELEGATION_NOT_FOUND'
   | 'ERR_AUTHSEC_DELEGATION_EXPIRED'
@@ -72,7 +74,9 @@ export class AuthSecError extends Error {
 
   constructor(code: AuthSecErrorCode, message: string, options: AuthSecErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // Core's classes name themselves with a string literal (a field that overrides this), so a
+    // minified bundle still says 'AuthSecConfigError'; a subclass defined elsewhere keeps its own.
+    this.name = new.target === AuthSecError ? 'AuthSecError' : new.target.name;
     this.code = code;
     this.hint = options.hint;
     this.status = options.status;
@@ -130,6 +134,7 @@ export function isAuthSecError(error: unknown): error is AuthSecError {
  * ```
  */
 export class AuthSecConfigError extends AuthSecError {
+  override name = 'AuthSecConfigError';
   /** Each problem on its own, naming the option and the environment variable. */
   readonly problems: readonly string[];
   constructor(problems: readonly string[], options: AuthSecErrorOptions = {}) {
@@ -153,6 +158,7 @@ export class AuthSecConfigError extends AuthSecError {
  * ```
  */
 export class AuthSecNetworkError extends AuthSecError {
+  override name = 'AuthSecNetworkError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_NETWORK', message, options);
   }
@@ -171,6 +177,7 @@ export class AuthSecNetworkError extends AuthSecError {
  * ```
  */
 export class AuthSecTimeoutError extends AuthSecError {
+  override name = 'AuthSecTimeoutError';
   /** The limit that was reached, in milliseconds. */
   readonly timeoutMs: number;
   constructor(message: string, timeoutMs: number, options: AuthSecErrorOptions = {}) {
@@ -192,6 +199,7 @@ export class AuthSecTimeoutError extends AuthSecError {
  * ```
  */
 export class AuthSecAbortedError extends AuthSecError {
+  override name = 'AuthSecAbortedError';
   constructor(
     message = 'The AuthSec call was aborted by its signal.',
     options: AuthSecErrorOptions = {},
@@ -213,6 +221,7 @@ export class AuthSecAbortedError extends AuthSecError {
  * ```
  */
 export class AuthSecClosedError extends AuthSecError {
+  override name = 'AuthSecClosedError';
   constructor(options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_CLOSED', 'This AuthSecClient is closed.', {
       hint: 'Create a new AuthSecClient; close() is final.',
@@ -234,6 +243,7 @@ export class AuthSecClosedError extends AuthSecError {
  * ```
  */
 export class AuthSecHttpError extends AuthSecError {
+  override name = 'AuthSecHttpError';
   /** How long the server asked to wait (`Retry-After` on a 503, say), when it said. */
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: AuthSecErrorOptions & { retryAfterMs?: number } = {}) {
@@ -255,6 +265,7 @@ export class AuthSecHttpError extends AuthSecError {
  * ```
  */
 export class AuthSecRateLimitedError extends AuthSecError {
+  override name = 'AuthSecRateLimitedError';
   /** How long the server asked to wait, when it said. */
   readonly retryAfterMs: number | undefined;
   constructor(
@@ -280,9 +291,18 @@ export class AuthSecRateLimitedError extends AuthSecError {
  * ```
  */
 export class AuthSecUnauthenticatedError extends AuthSecError {
+  override name = 'AuthSecUnauthenticatedError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_UNAUTHENTICATED', message, options);
   }
+}
+
+/** `json` plus `requiredScope` when it is known. */
+function withRequiredScope(
+  json: AuthSecErrorJSON,
+  requiredScope: string | undefined,
+): AuthSecErrorJSON & { requiredScope?: string } {
+  return requiredScope === undefined ? json : { ...json, requiredScope };
 }
 
 /**
@@ -298,6 +318,7 @@ export class AuthSecUnauthenticatedError extends AuthSecError {
  * ```
  */
 export class AuthSecPermissionError extends AuthSecError {
+  override name = 'AuthSecPermissionError';
   readonly requiredScope: string | undefined;
   constructor(
     message: string,
@@ -309,10 +330,63 @@ export class AuthSecPermissionError extends AuthSecError {
   }
 
   override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
-    return {
-      ...super.toJSON(),
-      ...(this.requiredScope !== undefined && { requiredScope: this.requiredScope }),
-    };
+    return withRequiredScope(super.toJSON(), this.requiredScope);
+  }
+}
+
+/**
+ * 403 on the token pull: AuthSec refuses this agent (or this session) its delegation token.
+ * Unlike a downstream API's missing scope ({@link AuthSecPermissionError}), no tool call can fix
+ * it, so `isFatalAuthSecError()` is true and an agent run stops. `requiredScope` names what AuthSec
+ * said is missing, when its challenge said so.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecPullForbiddenError) notifyAdmin('check the trust delegation');
+ * }
+ * ```
+ */
+export class AuthSecPullForbiddenError extends AuthSecError {
+  override name = 'AuthSecPullForbiddenError';
+  /** The permission AuthSec's `WWW-Authenticate` challenge named, when it named a plausible one. */
+  readonly requiredScope: string | undefined;
+  constructor(
+    message: string,
+    requiredScope: string | undefined,
+    options: AuthSecErrorOptions = {},
+  ) {
+    super('ERR_AUTHSEC_PULL_FORBIDDEN', message, options);
+    this.requiredScope = requiredScope;
+  }
+
+  override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
+    return withRequiredScope(super.toJSON(), this.requiredScope);
+  }
+}
+
+/**
+ * The pull answered 404 with a body AuthSec never sends (an HTML page, another server's JSON):
+ * `AUTHSEC_BASE_URL` points at another web server or has a wrong path prefix. Fatal for agent runs.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.getDelegationToken();
+ * } catch (error) {
+ *   if (error instanceof AuthSecNotAuthSecServerError) console.error(`check AUTHSEC_BASE_URL (${error.baseUrl})`);
+ * }
+ * ```
+ */
+export class AuthSecNotAuthSecServerError extends AuthSecError {
+  override name = 'AuthSecNotAuthSecServerError';
+  /** The configured server root that answered (no credentials, no query), when known. */
+  readonly baseUrl: string | undefined;
+  constructor(message: string, baseUrl: string | undefined, options: AuthSecErrorOptions = {}) {
+    super('ERR_AUTHSEC_NOT_AUTHSEC_SERVER', message, options);
+    this.baseUrl = baseUrl;
   }
 }
 
@@ -329,6 +403,7 @@ export class AuthSecPermissionError extends AuthSecError {
  * ```
  */
 export class AuthSecClientNotFoundError extends AuthSecError {
+  override name = 'AuthSecClientNotFoundError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_CLIENT_NOT_FOUND', message, options);
   }
@@ -347,6 +422,7 @@ export class AuthSecClientNotFoundError extends AuthSecError {
  * ```
  */
 export class AuthSecDelegationNotFoundError extends AuthSecError {
+  override name = 'AuthSecDelegationNotFoundError';
   constructor(message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_DELEGATION_NOT_FOUND', message, options);
   }
@@ -365,6 +441,7 @@ export class AuthSecDelegationNotFoundError extends AuthSecError {
  * ```
  */
 export class AuthSecDelegationExpiredError extends AuthSecError {
+  override name = 'AuthSecDelegationExpiredError';
   /** When it expired, when the server said. */
   readonly expiredAt: Date | undefined;
   constructor(message: string, expiredAt: Date | undefined, options: AuthSecErrorOptions = {}) {
@@ -386,6 +463,7 @@ export class AuthSecDelegationExpiredError extends AuthSecError {
  * ```
  */
 export class AuthSecResponseError extends AuthSecError {
+  override name = 'AuthSecResponseError';
   /** The offending fields or checks, e.g. `expires_at`, `token.header.alg`. */
   readonly issues: readonly string[];
   constructor(message: string, issues: readonly string[] = [], options: AuthSecErrorOptions = {}) {
@@ -421,6 +499,7 @@ export type AuthSecTokenErrorReason =
  * ```
  */
 export class AuthSecTokenError extends AuthSecError {
+  override name = 'AuthSecTokenError';
   readonly reason: AuthSecTokenErrorReason;
   constructor(reason: AuthSecTokenErrorReason, message: string, options: AuthSecErrorOptions = {}) {
     super('ERR_AUTHSEC_TOKEN_INVALID', message, options);
@@ -446,6 +525,7 @@ export class AuthSecTokenError extends AuthSecError {
  * ```
  */
 export class AuthSecTokenRejectedError extends AuthSecError {
+  override name = 'AuthSecTokenRejectedError';
   /** The rejected token's `jti`, safe to log. */
   readonly jti: string | undefined;
   constructor(message: string, jti: string | undefined, options: AuthSecErrorOptions = {}) {
@@ -467,6 +547,7 @@ export class AuthSecTokenRejectedError extends AuthSecError {
  * ```
  */
 export class AuthSecOriginNotAllowedError extends AuthSecError {
+  override name = 'AuthSecOriginNotAllowedError';
   /** The refused origin (scheme, host, port): never a path, query or credentials. */
   readonly origin: string | undefined;
   constructor(message: string, origin: string | undefined, options: AuthSecErrorOptions = {}) {

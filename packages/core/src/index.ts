@@ -7,6 +7,7 @@ export type {
   SessionTokenProvider,
 } from './config.js';
 export { closeDefaultClient, getDefaultClient, getDelegationToken } from './default-client.js';
+export { withErrorContext } from './error-context.js';
 export { isFatalAuthSecError } from './error-policy.js';
 export {
   AuthSecAbortedError,
@@ -21,8 +22,10 @@ export {
   type AuthSecErrorOptions,
   AuthSecHttpError,
   AuthSecNetworkError,
+  AuthSecNotAuthSecServerError,
   AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
+  AuthSecPullForbiddenError,
   AuthSecRateLimitedError,
   AuthSecResponseError,
   AuthSecTimeoutError,

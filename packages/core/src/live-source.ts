@@ -291,6 +291,7 @@ export class LiveTokenSource {
         text: await response.text().catch(() => ''),
         headers: response.headers,
         path: this.#path,
+        origin: this.#origin,
         session:
           session.kind === 'static'
             ? session.from === 'env'

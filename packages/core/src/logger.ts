@@ -107,6 +107,15 @@ export interface SdkLogger {
     message: string,
     fields?: LogFields,
   ): void;
+  /**
+   * Logs one entry whatever the level, even `silent`: for what must never go unnoticed, such as
+   * a client starting in mock mode. To the console it is one `console.warn` line (stderr); with a
+   * custom `logger` it goes to that logger's `warn`. Never throws.
+   * @param tag - the seed's bracketed tag
+   * @param event - a stable machine name such as `client.mode`
+   * @param message - one human sentence
+   */
+  warnAlways(tag: LogTag, event: string, message: string): void;
 }
 
 type EntryLevel = Exclude<LogLevel, 'silent'>;
@@ -219,6 +228,13 @@ export function createSdkLogger(options: SdkLoggerOptions): SdkLogger {
         emit(entryLevel, tag, event, message, fields);
       } catch {
         // Logging must never break the token retrieval it describes, whoever's sink threw.
+      }
+    },
+    warnAlways(tag: LogTag, event: string, message: string): void {
+      try {
+        emit('warn', tag, event, message, undefined);
+      } catch {
+        // As log(): a throwing sink must not stop the client.
       }
     },
   });

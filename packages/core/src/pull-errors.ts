@@ -7,7 +7,8 @@ import {
   type AuthSecError,
   AuthSecHttpError,
   AuthSecNetworkError,
-  AuthSecPermissionError,
+  AuthSecNotAuthSecServerError,
+  AuthSecPullForbiddenError,
   AuthSecRateLimitedError,
   AuthSecUnauthenticatedError,
 } from './errors.js';
@@ -20,10 +21,16 @@ export interface PullFailure {
   text: string;
   headers: Headers;
   path: string;
+  /** The pull URL's origin, to name the server in errors. */
+  origin?: string;
   /** How the session credential was supplied, for the 401 hint. */
   session: 'none' | 'static-option' | 'static-env' | 'provider';
   retryAfterMs: number | undefined;
 }
+
+const CLIENT_NOT_FOUND = 'Client not found';
+const NO_ACTIVE_TOKEN = 'No active delegation token found';
+const PULL_SUFFIX = '/authsec/uflow/sdk/delegation-token';
 
 // One auth-param: a token name, then a token or a quoted string (RFC 9110 §11.2).
 const AUTH_PARAM = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))/g;
@@ -40,29 +47,51 @@ function challengeParams(challenge: string): Map<string, string> {
   return params;
 }
 
-/** Reads `scope="…"` from an RFC 6750 `WWW-Authenticate: Bearer error="insufficient_scope"` challenge. */
+// RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+const MAX_SCOPE_LENGTH = 128;
+
+/**
+ * Reads `scope="…"` from an RFC 6750 `WWW-Authenticate: Bearer error="insufficient_scope"` challenge.
+ * Only a plausible scope is kept (RFC 6749 scope-token characters, at most 128 of them): a server
+ * echoing a token or anything else there yields undefined.
+ * @param headers - the 403 answer's headers
+ * @returns the scope (one, or several separated by single spaces), or undefined
+ */
 export function requiredScopeOf(headers: Headers): string | undefined {
   const challenge = headers.get('www-authenticate');
   if (!challenge) return undefined;
   const params = challengeParams(challenge);
   if (params.get('error') !== 'insufficient_scope') return undefined;
-  const scope = params.get('scope')?.trim().slice(0, 200);
-  return scope === undefined || scope === '' ? undefined : scope;
+  const scope = params.get('scope')?.trim();
+  if (scope === undefined || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope))
+    return undefined;
+  return scope;
 }
 
-// AuthSec's `error` strings are short phrases ("Invalid client_id format"). Anything else (a long
-// word, dots, quotes, `=`) could be a proxy echoing a credential or a URL, so it is not repeated.
-const QUOTABLE = /^[A-Za-z][A-Za-z0-9 _()',:/-]{0,119}$/;
-const LONG_WORD = /[^\s]{33,}/;
+// The contract's fixed `error` phrases (AUTHSEC_CONTRACT.md, "Answers"), the only server text an
+// error repeats: anything else could echo a credential the request carried, however short.
+const CONTRACT_PHRASES: ReadonlyMap<string, string> = new Map(
+  [
+    'client_id is required (query param or X-Client-ID header)',
+    'Invalid client_id format',
+    'authorization header required',
+    'Invalid or expired token',
+    'session has been revoked',
+    CLIENT_NOT_FOUND,
+    NO_ACTIVE_TOKEN,
+    'Delegation token has expired',
+  ].map((phrase) => [phrase.toLowerCase(), phrase]),
+);
 
 /**
- * The server's `error` text when it is safe to repeat in an error message, else undefined.
+ * The contract's phrase for the server's `error` text when it is one (compared trimmed and
+ * case-insensitively), else undefined: only fixed phrases are repeated in an error message.
  * @param text - the `error` field of an AuthSec JSON error body
- * @returns the text, or undefined when it could carry data
+ * @returns the contract's phrase, or undefined
  */
 export function quotableServerText(text: string | undefined): string | undefined {
-  if (text === undefined || !QUOTABLE.test(text) || LONG_WORD.test(text)) return undefined;
-  return text;
+  return text === undefined ? undefined : CONTRACT_PHRASES.get(text.trim().toLowerCase());
 }
 
 /** The AuthSec error for a non-2xx pull answer. */
@@ -86,16 +115,17 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
         { ...facts, hint: unauthenticatedHint(failure.session) },
       );
     case 403:
-      return new AuthSecPermissionError(
-        `AuthSec refused the pull with 403${said}.`,
+      return new AuthSecPullForbiddenError(
+        'AuthSec refused to hand this agent its delegation token (403).',
         requiredScopeOf(failure.headers),
         {
           ...facts,
-          hint: "The session may not pull this agent's token: ask a workspace admin to check the trust delegation.",
+          hint: "The session or agent may not pull this agent's token: ask a workspace admin to check the trust delegation and the session's rights. Retrying the tool call will not help.",
         },
       );
     case 404:
-      if (/client not found/i.test(body.error ?? '')) {
+      if (quoted === undefined) return notAuthSecServer(failure);
+      if (quoted === CLIENT_NOT_FOUND) {
         return new AuthSecClientNotFoundError(
           'AuthSec does not know this agent client id (404 "Client not found").',
           {
@@ -104,6 +134,7 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
           },
         );
       }
+      if (quoted !== NO_ACTIVE_TOKEN) return notAuthSecServer(failure);
       return new AuthSecDelegationNotFoundError(
         'AuthSec has no active delegation token for this agent (404): it was never delegated, was revoked, or this session may not pull it.',
         {
@@ -150,6 +181,24 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
         },
       );
   }
+}
+
+/** A 404 whose body is none of the contract's: the base URL names another server or prefix. */
+function notAuthSecServer(failure: PullFailure): AuthSecNotAuthSecServerError {
+  const prefix = failure.path.endsWith(PULL_SUFFIX)
+    ? failure.path.slice(0, -PULL_SUFFIX.length)
+    : '';
+  const baseUrl = failure.origin === undefined ? undefined : `${failure.origin}${prefix}`;
+  return new AuthSecNotAuthSecServerError(
+    `This does not look like an AuthSec server at ${baseUrl ?? 'the configured base URL'}: the pull answered 404 with a body AuthSec never sends.`,
+    baseUrl,
+    {
+      status: 404,
+      method: 'GET',
+      path: failure.path,
+      hint: 'Check AUTHSEC_BASE_URL (or `baseUrl`): it must be the AuthSec server root, e.g. https://prod.api.authsec.ai, without a path the server does not have.',
+    },
+  );
 }
 
 function unauthenticatedHint(session: PullFailure['session']): string {

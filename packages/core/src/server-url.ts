@@ -26,11 +26,22 @@ export function checkServerUrl(
 ): string | undefined {
   const { option, env } = rules;
   const fix = `fix \`${option}\` or ${env}`;
+  const trimmed = raw.trim();
+  const shown = shownValue(trimmed);
+  const withScheme = schemeSuggestion(trimmed);
+  if (withScheme !== undefined) {
+    problems.push(
+      `${option} is not a URL: it has no scheme (got '${shown}'); use ${shownValue(withScheme)}. Pass \`${option}\` or set ${env} to ${rules.expected}`,
+    );
+    return undefined;
+  }
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(trimmed);
   } catch {
-    problems.push(`${option} is not a URL: pass \`${option}\` or set ${env} to ${rules.expected}`);
+    problems.push(
+      `${option} is not a URL (got '${shown}'): pass \`${option}\` or set ${env} to ${rules.expected}`,
+    );
     return undefined;
   }
   const before = problems.length;
@@ -53,4 +64,31 @@ export function checkServerUrl(
   }
   if (problems.length > before) return undefined;
   return `${url.origin}${path.replace(/\/{2,}/g, '/')}`;
+}
+
+/** The value as an error may show it: no user name or password, no query or fragment, cut short. */
+function shownValue(value: string): string {
+  const noQuery = value.replace(/[?#][\s\S]*$/, '');
+  // Userinfo sits between the scheme (if any) and the first `@` of the authority.
+  const noUserinfo = noQuery.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/@]*@/i, '$1');
+  const oneLine = noUserinfo.replace(/\p{Cc}/gu, '?');
+  return oneLine.length > 100 ? `${oneLine.slice(0, 100)}…` : oneLine;
+}
+
+/**
+ * For a value written without `scheme://` (`auth.example.com`, `localhost:8080`), the URL it most
+ * likely means: `http://` for loopback hosts, else `https://`. Undefined when it has a scheme or
+ * would not parse either way.
+ */
+function schemeSuggestion(value: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^https?:/i.test(value) || value === '') {
+    return undefined;
+  }
+  try {
+    const guess = new URL(`http://${value}`);
+    const scheme = isLoopbackHostname(guess.hostname) ? 'http' : 'https';
+    return `${scheme}://${value}`;
+  } catch {
+    return undefined;
+  }
 }

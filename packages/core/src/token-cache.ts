@@ -10,7 +10,9 @@ import {
   type AuthSecError,
   AuthSecHttpError,
   AuthSecNetworkError,
+  AuthSecNotAuthSecServerError,
   AuthSecPermissionError,
+  AuthSecPullForbiddenError,
   AuthSecRateLimitedError,
   AuthSecTimeoutError,
   AuthSecUnauthenticatedError,
@@ -62,7 +64,12 @@ function isTransient(error: unknown): boolean {
 
 /** Failures the mock fallback must never paper over: AuthSec said no. */
 function isDenial(error: unknown): boolean {
-  return clearsCache(error) || error instanceof AuthSecPermissionError;
+  return (
+    clearsCache(error) ||
+    error instanceof AuthSecPermissionError ||
+    error instanceof AuthSecPullForbiddenError ||
+    error instanceof AuthSecNotAuthSecServerError
+  );
 }
 
 export class TokenCache {

@@ -3,6 +3,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthSecClient } from '../src/client.js';
+import { isFatalAuthSecError } from '../src/error-policy.js';
 import * as core from '../src/index.js';
 import {
   AuthSecAbortedError,
@@ -16,8 +17,10 @@ import {
   type AuthSecErrorOptions,
   AuthSecHttpError,
   AuthSecNetworkError,
+  AuthSecNotAuthSecServerError,
   AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
+  AuthSecPullForbiddenError,
   AuthSecRateLimitedError,
   AuthSecResponseError,
   AuthSecTimeoutError,
@@ -91,6 +94,17 @@ const CASES: Record<string, Case> = {
     extra: { requiredScope: 'billing:read' },
     code: 'ERR_AUTHSEC_FORBIDDEN',
     message: 'Forbidden.',
+  },
+  AuthSecPullForbiddenError: {
+    make: (o) => new AuthSecPullForbiddenError('Pull refused.', 'agents:pull', o),
+    extra: { requiredScope: 'agents:pull' },
+    code: 'ERR_AUTHSEC_PULL_FORBIDDEN',
+    message: 'Pull refused.',
+  },
+  AuthSecNotAuthSecServerError: {
+    make: (o) => new AuthSecNotAuthSecServerError('Not AuthSec.', 'https://example.com', o),
+    code: 'ERR_AUTHSEC_NOT_AUTHSEC_SERVER',
+    message: 'Not AuthSec.',
   },
   AuthSecClientNotFoundError: {
     make: (o) => new AuthSecClientNotFoundError('Unknown client.', o),
@@ -396,7 +410,7 @@ describe('errors from a live pull', () => {
     expectNoSecrets([session.token], log.text(), client);
   });
 
-  it('403 with an insufficient_scope challenge: requiredScope in the error and its toJSON()', async () => {
+  it('403 with an insufficient_scope challenge: AuthSecPullForbiddenError, requiredScope in the error and its toJSON()', async () => {
     s = await setup();
     s.server.injectPullFault({
       type: 'status',
@@ -405,10 +419,18 @@ describe('errors from a live pull', () => {
       headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="agents:pull"' },
     });
     const error = await rejection(s.client.getDelegationToken());
-    expect(error).toBeInstanceOf(AuthSecPermissionError);
-    expect(error).toMatchObject({ code: 'ERR_AUTHSEC_FORBIDDEN', requiredScope: 'agents:pull' });
-    expect(error.message).toBe('AuthSec refused the pull with 403 "forbidden".');
-    expect((error as AuthSecPermissionError).toJSON()).toMatchObject({
+    expect(error).toBeInstanceOf(AuthSecPullForbiddenError);
+    // Not a downstream missing scope: AuthSec refuses the agent, so no tool call can fix it.
+    expect(error).not.toBeInstanceOf(AuthSecPermissionError);
+    expect(isFatalAuthSecError(error)).toBe(true);
+    expect((error as AuthSecError).hint).toMatch(/trust delegation/);
+    expect(error).toMatchObject({
+      name: 'AuthSecPullForbiddenError',
+      code: 'ERR_AUTHSEC_PULL_FORBIDDEN',
+      requiredScope: 'agents:pull',
+    });
+    expect(error.message).toBe('AuthSec refused to hand this agent its delegation token (403).');
+    expect((error as AuthSecPullForbiddenError).toJSON()).toMatchObject({
       status: 403,
       requiredScope: 'agents:pull',
     });
@@ -433,9 +455,7 @@ describe('errors from a live pull', () => {
     const error = await rejection(s.client.getDelegationToken());
     expect(error).toBeInstanceOf(AuthSecHttpError);
     expect(error).toMatchObject({ code: 'ERR_AUTHSEC_HTTP' });
-    expect(error.message).toBe(
-      'AuthSec answered the pull with 500 "db down" after the retries allowed.',
-    );
+    expect(error.message).toBe('AuthSec answered the pull with 500 after the retries allowed.');
     expectRequestFacts(error, 500, [s.token, s.clientId]);
     expectNoSecrets([s.token], s.log.text());
   });

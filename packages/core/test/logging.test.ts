@@ -211,7 +211,7 @@ describe('logFormat json with the console', () => {
 });
 
 describe('levels', () => {
-  it('logLevel silent logs nothing, not even warnings', async () => {
+  it('logLevel silent logs nothing but the auto-mock warning, which no level silences', async () => {
     const out = spyOnConsole();
     const log = captureLogger();
     // At construction, auto mock and an unknown log format would each warn.
@@ -233,8 +233,10 @@ describe('levels', () => {
     s = await setup({ client: { logLevel: 'silent', fallbackToMockOnError: true, maxRetries: 0 } });
     s.server.injectPullFault({ type: 'status', status: 500 });
     expect((await s.client.getDelegationTokenInfo()).mode).toBe('mock');
-    expect(log.lines).toEqual([]);
+    expect(log.lines.map((line) => [line.level, tagOf(line)])).toEqual([['warn', 'Mode']]);
     expect(s.log.lines).toEqual([]);
+    expect(out.lines()).toHaveLength(1);
+    expect(out.lines()[0]).toMatch(/\[Mode\] MOCK: /);
     // The control: the same construction at the default level does warn, twice.
     const control = captureLogger();
     clients.push(new AuthSecClient({ env: {}, logger: control, logFormat: 'xml' as 'json' }));
@@ -242,7 +244,7 @@ describe('levels', () => {
       ['warn', 'Warning'],
       ['warn', 'Mode'],
     ]);
-    expect(out.lines()).toEqual([]);
+    expect(out.lines()).toHaveLength(1);
   });
 
   it('the default level, warn, hides info lines', async () => {

@@ -17,7 +17,7 @@ import {
   AuthSecDelegationExpiredError,
   AuthSecDelegationNotFoundError,
   AuthSecError,
-  AuthSecPermissionError,
+  AuthSecPullForbiddenError,
   AuthSecUnauthenticatedError,
 } from '../src/errors.js';
 import { MOCK_CLIENT_ID, MOCK_ISSUER, MOCK_WORKSPACE_ID } from '../src/mock-source.js';
@@ -307,7 +307,12 @@ describe('fallbackToMockOnError', () => {
 
   it.each([
     [401, AuthSecUnauthenticatedError, 'ERR_AUTHSEC_UNAUTHENTICATED', /refused the pull with 401/],
-    [403, AuthSecPermissionError, 'ERR_AUTHSEC_FORBIDDEN', /refused the pull with 403/],
+    [
+      403,
+      AuthSecPullForbiddenError,
+      'ERR_AUTHSEC_PULL_FORBIDDEN',
+      /refused to hand this agent its delegation token \(403\)/,
+    ],
     [
       404,
       AuthSecDelegationNotFoundError,
@@ -319,7 +324,12 @@ describe('fallbackToMockOnError', () => {
     'a live %i never falls back: it throws',
     async (status, errorClass, code, message) => {
       s = await setup({ client: { fallbackToMockOnError: true, maxRetries: 0 } });
-      s.server.injectPullFault({ type: 'status', status });
+      s.server.injectPullFault({
+        type: 'status',
+        status,
+        // AuthSec's own 404 body: another body is a foreign server (AuthSecNotAuthSecServerError).
+        ...(status === 404 && { body: { error: 'No active delegation token found' } }),
+      });
       const error = await rejection(s.client.getDelegationToken());
       expect(error).toBeInstanceOf(errorClass);
       expect(error).toBeInstanceOf(AuthSecError);

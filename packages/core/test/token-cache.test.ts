@@ -6,7 +6,7 @@ import {
   AuthSecDelegationExpiredError,
   AuthSecDelegationNotFoundError,
   AuthSecHttpError,
-  AuthSecPermissionError,
+  AuthSecPullForbiddenError,
   AuthSecUnauthenticatedError,
 } from '../src/errors.js';
 import { rejection, type Setup, setup } from './support.js';
@@ -156,8 +156,11 @@ describe('the token cache', () => {
       headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="agents:pull"' },
     });
     const error = await rejection(s.client.getDelegationToken());
-    expect(error).toBeInstanceOf(AuthSecPermissionError);
-    expect(error).toMatchObject({ code: 'ERR_AUTHSEC_FORBIDDEN', requiredScope: 'agents:pull' });
+    expect(error).toBeInstanceOf(AuthSecPullForbiddenError);
+    expect(error).toMatchObject({
+      code: 'ERR_AUTHSEC_PULL_FORBIDDEN',
+      requiredScope: 'agents:pull',
+    });
     expect(s.server.pulls).toHaveLength(2);
   });
 

@@ -28,6 +28,7 @@ beforeAll(async () => {
       },
       'GET /gone': { status: 404, body: { error: 'not_found', detail: 'secret-body-detail' } },
       'GET /rejects': { status: 401, body: { error: 'invalid_token' } },
+      'GET /busy': { status: 503, headers: { 'retry-after': '3600' }, body: { error: 'busy' } },
     },
   });
   reader = new AuthSecReader({
@@ -85,6 +86,17 @@ describe('errors from the API', () => {
     expect(error.path).toBe('/gone');
     expect(error.message).toMatch(/^Could not load gone with scope read:records, read:metrics: /);
     expect(error.toJSON()).toMatchObject({ code: 'ERR_AUTHSEC_HTTP' });
+  });
+
+  it('a 503 keeps retryAfterMs (and every other field) while naming the endpoint', async () => {
+    const error = await caught(reader.loadData({ endpoint: 'busy', scope: 'read:records' }));
+    expect(error).toBeInstanceOf(AuthSecHttpError);
+    expect(error.message).toMatch(/^Could not load busy with scope read:records: /);
+    const original = error.cause as AuthSecHttpError;
+    expect(original).toBeInstanceOf(AuthSecHttpError);
+    expect(original.retryAfterMs).toBe(3_600_000);
+    expect((error as AuthSecHttpError).retryAfterMs).toBe(3_600_000);
+    expect({ ...error, message: undefined }).toStrictEqual({ ...original, message: undefined });
   });
 
   it('a 401 with no newer token is AuthSecTokenRejectedError naming the endpoint', async () => {

@@ -1,0 +1,42 @@
+// Adds context to an AuthSec error without losing anything: same class, code and fields, new message.
+
+import { isAuthSecError } from './errors.js';
+
+/**
+ * A copy of an AuthSec error whose message starts with `context`: the same class (so `instanceof`
+ * still works), code, hint, status, method, path and every subclass field (`retryAfterMs`,
+ * `requiredScope`, `jti`, `issues` …), with the original as `cause`. The original is never changed,
+ * because a pull's error is shared by concurrent callers. Anything else is returned as it is.
+ * @param error - anything caught
+ * @param context - what was being done, e.g. `Could not load /records`; it must hold no secret
+ * @returns the copy, or `error` itself when it is not an AuthSec error
+ * @example
+ * ```ts
+ * try {
+ *   await client.requestJson('/records');
+ * } catch (error) {
+ *   throw withErrorContext(error, 'Could not load /records');
+ * }
+ * ```
+ */
+export function withErrorContext<E>(error: E, context: string): E {
+  if (!isAuthSecError(error)) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Record<
+    PropertyKey,
+    unknown
+  >;
+  for (const key of Reflect.ownKeys(error)) {
+    if (key === 'message' || key === 'stack' || key === 'cause') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(error, key);
+    if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
+  }
+  const message = `${context}: ${error.message}`;
+  const hidden = { writable: true, configurable: true, enumerable: false } as const;
+  Object.defineProperty(copy, 'message', { ...hidden, value: message });
+  Object.defineProperty(copy, 'cause', { ...hidden, value: error });
+  // The original's frames under the new first line, so the trace still points where it failed.
+  const head = `${error.name}: ${error.message}`;
+  const frames = error.stack?.startsWith(head) ? error.stack.slice(head.length) : '';
+  Object.defineProperty(copy, 'stack', { ...hidden, value: `${error.name}: ${message}${frames}` });
+  return copy as E;
+}
