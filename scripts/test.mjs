@@ -34,7 +34,7 @@ console.log(
 
 function workspaceDirs() {
   const dirs = [];
-  for (const group of ['packages', 'examples']) {
+  for (const group of ['packages', 'examples', 'tests']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) {

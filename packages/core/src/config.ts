@@ -16,35 +16,38 @@ export type SessionTokenProvider = (options: {
 /** How the client gets tokens. */
 export type AuthSecModeOption = 'auto' | 'live' | 'mock';
 
-/** Options for {@link AuthSecClient}. Each falls back to its environment variable, then its default. */
+/**
+ * Options for {@link AuthSecClient}. Each falls back to its environment variable, then its default.
+ * A field set to `undefined` counts as not given, so `baseUrl: process.env.AUTHSEC_BASE_URL` works.
+ */
 export interface AuthSecClientOptions {
   /**
    * The AuthSec server root, e.g. `https://prod.api.authsec.ai`; the SDK appends `/authsec/…`.
    * `https` is required except for loopback hosts. Env: `AUTHSEC_BASE_URL`.
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** The AI agent's client id (a UUID) from the AuthSec dashboard. Env: `AUTHSEC_AGENT_CLIENT_ID` (alias `AUTHSEC_CLIENT_ID`). */
-  clientId?: string;
+  clientId?: string | undefined;
   /**
    * `auto`: live when configured, mock when nothing is configured outside production (with a
    * warning no log level silences); a downstream API or allowed origins without AuthSec settings
    * is an error. `live`/`mock` force the mode. Env: `AUTHSEC_MODE`.
    * @default 'auto'
    */
-  mode?: AuthSecModeOption;
+  mode?: AuthSecModeOption | undefined;
   /** Allow `mode: 'mock'` while `NODE_ENV` is `production` or `prod` (any case, here or in the process). @default false */
   allowMockInProduction?: boolean;
   /**
    * A platform session credential sent as `Authorization: Bearer` on pulls (newer servers require
    * one), or a function returning one. Env: `AUTHSEC_SESSION_TOKEN`.
    */
-  sessionToken?: string | SessionTokenProvider;
+  sessionToken?: string | SessionTokenProvider | undefined;
   /**
    * The protected API that relative paths of `request()`/`fetch()` join, keeping its path
    * (`https://h/api` + `/docs` → `https://h/api/docs`). Its origin is allowed by default.
    * Env: `DOWNSTREAM_URL`.
    */
-  downstreamUrl?: string;
+  downstreamUrl?: string | undefined;
   /**
    * The exact origins the token may be sent to (scheme, host, port; no wildcards).
    * Env: `AUTHSEC_ALLOWED_ORIGINS` (comma-separated). @default the `downstreamUrl` origin
@@ -55,7 +58,7 @@ export interface AuthSecClientOptions {
   /** The `fetch` to use. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Time limit of one pull attempt. Env: `AUTHSEC_TIMEOUT_MS`. @default 10000 */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Time limit of a whole call, retries included. @default 30000 */
   totalTimeoutMs?: number;
   /** Retries after a network error, timeout, 5xx or 429. @default 2 */
@@ -66,9 +69,9 @@ export interface AuthSecClientOptions {
    * `silent`, `error`, `warn`, `info` or `debug`. The mock-mode warning of an unasked-for (or
    * production) mock client is shown at every level. Env: `AUTHSEC_LOG_LEVEL`. @default 'warn'
    */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | undefined;
   /** `pretty` (the `[AuthSec SDK]` transcript) or `json` (one object per line). Env: `AUTHSEC_LOG_FORMAT`. @default 'pretty' */
-  logFormat?: LogFormat;
+  logFormat?: LogFormat | undefined;
   /** Where log lines go, already redacted. @default console */
   logger?: Logger;
   /**

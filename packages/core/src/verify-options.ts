@@ -19,7 +19,7 @@ export interface VerifyDelegationTokenOptions {
    * `https://prod.api.authsec.ai`; https except on loopback. Not needed when `keys` is given
    * (unless `checkRevocation`). Env: `AUTHSEC_BASE_URL`.
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** A key set to use instead of fetching AuthSec's bundle: a JWKS `{ keys: [...] }`. */
   keys?: { keys: readonly Record<string, unknown>[] };
   /** Leeway for `exp` and `nbf`, in seconds. @default 30 */
