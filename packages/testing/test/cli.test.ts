@@ -1,5 +1,16 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, decodeJwt } from './helpers.js';
@@ -241,7 +252,8 @@ describe('authsec-testing command', () => {
     const bin = fileURLToPath(
       new URL(pkg.bin['authsec-testing'] ?? '', new URL('../', import.meta.url)),
     );
-    expect(bin).toBe(cli);
+    // A committed launcher (dist/ does not exist at install time, when the bin is linked).
+    expect(bin).toBe(join(pkgDir, 'bin/authsec-testing.js'));
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(() => accessSync(bin, constants.X_OK)).not.toThrow();
     const env = await start([], { command: bin });
@@ -250,6 +262,22 @@ describe('authsec-testing command', () => {
     const done = exitOf(proc);
     proc.kill('SIGTERM');
     expect((await done).code).toBe(0);
+  });
+
+  it('the bin launcher says to build first when dist/cli.js is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authsec-testing-bin-'));
+    try {
+      const launcher = join(dir, 'bin/authsec-testing.js');
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(join(pkgDir, 'bin/authsec-testing.js'), launcher);
+      copyFileSync(join(pkgDir, 'package.json'), join(dir, 'package.json'));
+      const run = spawnSync(process.execPath, [launcher], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('dist/cli.js is missing');
+      expect(run.stderr).toContain('pnpm build');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the start script runs node without a POSIX-only shell builtin such as exec', () => {

@@ -43,6 +43,13 @@ export function snippetsOf(path: string): Snippet[] {
   let pending: { prelude: string; run: boolean } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
+    // A fence of four or more backticks shows Markdown (a block as text): nothing in it is code.
+    const outer = /^(````+)/.exec(line)?.[1];
+    if (outer) {
+      for (i++; i < lines.length && !(lines[i] ?? '').startsWith(outer); i++);
+      pending = undefined;
+      continue;
+    }
     const marker = /^<!-- snippet\b(.*)$/.exec(line);
     if (marker) {
       const flags = (marker[1] ?? '').replace('-->', '').trim().split(/\s+/);
