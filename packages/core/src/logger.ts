@@ -109,13 +109,14 @@ export interface SdkLogger {
   ): void;
   /**
    * Logs one entry whatever the level, even `silent`: for what must never go unnoticed, such as
-   * a client starting in mock mode. To the console it is one `console.warn` line (stderr); with a
+   * a client starting in mock mode or handing out a mock token after a live failure. To the console it is one `console.warn` line (stderr); with a
    * custom `logger` it goes to that logger's `warn`. Never throws.
    * @param tag - the seed's bracketed tag
    * @param event - a stable machine name such as `client.mode`
    * @param message - one human sentence
+   * @param fields - extra fields, redacted like any other
    */
-  warnAlways(tag: LogTag, event: string, message: string): void;
+  warnAlways(tag: LogTag, event: string, message: string, fields?: LogFields): void;
 }
 
 type EntryLevel = Exclude<LogLevel, 'silent'>;
@@ -230,9 +231,9 @@ export function createSdkLogger(options: SdkLoggerOptions): SdkLogger {
         // Logging must never break the token retrieval it describes, whoever's sink threw.
       }
     },
-    warnAlways(tag: LogTag, event: string, message: string): void {
+    warnAlways(tag: LogTag, event: string, message: string, fields?: LogFields): void {
       try {
-        emit('warn', tag, event, message, undefined);
+        emit('warn', tag, event, message, fields);
       } catch {
         // As log(): a throwing sink must not stop the client.
       }

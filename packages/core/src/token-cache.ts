@@ -276,8 +276,8 @@ export class TokenCache {
       return previous;
     }
     if (fallback !== undefined && !isDenial(error)) {
-      log.log(
-        'warn',
+      // Loud at every level: a live failure papered over with a mock token must never go unnoticed.
+      log.warnAlways(
         'MOCK FALLBACK',
         'token.mock_fallback',
         'Live pull failed: handing out a MOCK token (fallbackToMockOnError). Real APIs will reject it.',

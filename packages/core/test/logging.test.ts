@@ -211,7 +211,7 @@ describe('logFormat json with the console', () => {
 });
 
 describe('levels', () => {
-  it('logLevel silent logs nothing but the auto-mock warning, which no level silences', async () => {
+  it('logLevel silent logs nothing but the auto-mock and mock-fallback warnings, which no level silences', async () => {
     const out = spyOnConsole();
     const log = captureLogger();
     // At construction, auto mock and an unknown log format would each warn.
@@ -229,12 +229,14 @@ describe('levels', () => {
     clients.push(mock, toConsole);
     expect(mock.mode).toBe('mock');
     expect(toConsole.mode).toBe('mock');
-    // A live failure would warn [MOCK FALLBACK].
+    // A live failure papered over with a mock token warns [MOCK FALLBACK] at every level too.
     s = await setup({ client: { logLevel: 'silent', fallbackToMockOnError: true, maxRetries: 0 } });
     s.server.injectPullFault({ type: 'status', status: 500 });
     expect((await s.client.getDelegationTokenInfo()).mode).toBe('mock');
     expect(log.lines.map((line) => [line.level, tagOf(line)])).toEqual([['warn', 'Mode']]);
-    expect(s.log.lines).toEqual([]);
+    expect(s.log.lines.map((line) => [line.level, tagOf(line)])).toEqual([
+      ['warn', 'MOCK FALLBACK'],
+    ]);
     expect(out.lines()).toHaveLength(1);
     expect(out.lines()[0]).toMatch(/\[Mode\] MOCK: /);
     // The control: the same construction at the default level does warn, twice.
