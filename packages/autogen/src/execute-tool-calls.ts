@@ -44,6 +44,8 @@ export interface ExecuteToolCallsOptions {
  * ```
  */
 export class AuthSecToolCallsError extends AuthSecError {
+  // A literal, so a minified bundle still says AuthSecToolCallsError to logs and models.
+  override name = 'AuthSecToolCallsError';
   /**
    * The `tool` messages of the calls that completed, in the order of `tool_calls`; after an abort,
    * one per call, those without a result answered as aborted.
