@@ -7,7 +7,8 @@ import { AuthSecTestServer } from '@authsec/testing';
 
 const PERMISSIONS = ['read:records', 'read:metrics', 'billing:read'];
 
-// Any of these means "use my configuration": the same ones that switch @authsec/core out of auto-mock.
+// Any of these means "use my AuthSec configuration". A DOWNSTREAM_URL or AUTHSEC_ALLOWED_ORIGINS
+// alone does not: this test calls no API, so it runs offline as if they were unset.
 const CONFIG_VARIABLES = [
   'AUTHSEC_BASE_URL',
   'AUTHSEC_AGENT_CLIENT_ID',

@@ -35,6 +35,11 @@ export interface DemoApiOptions {
   port?: number;
   /** Called after each answer, e.g. to print an access log. Never sees the token. */
   onRequest?: (request: DemoApiRequest) => void;
+  /**
+   * How many request records `requests` keeps (the latest; older ones are dropped), so a
+   * long-running API does not grow without bound. `Infinity` keeps all. @default 1000
+   */
+  maxRecordedRequests?: number;
 }
 
 /** What the API remembers of a request: never the token. */
@@ -55,7 +60,7 @@ export interface DemoApiRequest {
 export interface DemoApi {
   /** The API root, e.g. `http://127.0.0.1:41235`: what agents take as `DOWNSTREAM_URL`. */
   readonly url: string;
-  /** Every answered request, oldest first. */
+  /** The latest answered requests (at most `maxRecordedRequests`), oldest first. */
   readonly requests: readonly DemoApiRequest[];
   /** Stops listening and cuts open connections. Safe to call twice. */
   close(): Promise<void>;
@@ -90,6 +95,7 @@ export async function startDemoApi(options: DemoApiOptions): Promise<DemoApi> {
       revocationCacheSeconds: options.revocationCacheSeconds,
     }),
   });
+  const maxRequests = maxRecordedRequests(options.maxRecordedRequests);
   const host = options.host ?? '127.0.0.1';
   let api: DemoApiServer | undefined;
   const server = createServer((req, res) => {
@@ -104,7 +110,7 @@ export async function startDemoApi(options: DemoApiOptions): Promise<DemoApi> {
     });
   });
   const { port } = server.address() as AddressInfo;
-  api = new DemoApiServer(server, originOf(host, port), verifier, options.onRequest);
+  api = new DemoApiServer(server, originOf(host, port), verifier, options.onRequest, maxRequests);
   return api;
 }
 
@@ -115,6 +121,7 @@ class DemoApiServer implements DemoApi {
   readonly #onRequest: ((request: DemoApiRequest) => void) | undefined;
   readonly #store = new RecordStore();
   readonly #requests: DemoApiRequest[] = [];
+  readonly #maxRequests: number;
   #closed: Promise<void> | undefined;
 
   constructor(
@@ -122,11 +129,13 @@ class DemoApiServer implements DemoApi {
     url: string,
     verifier: Verifier,
     onRequest: ((request: DemoApiRequest) => void) | undefined,
+    maxRequests: number,
   ) {
     this.#server = server;
     this.url = url;
     this.#verifier = verifier;
     this.#onRequest = onRequest;
+    this.#maxRequests = maxRequests;
   }
 
   get requests(): readonly DemoApiRequest[] {
@@ -240,6 +249,7 @@ class DemoApiServer implements DemoApi {
   #record(request: DemoApiRequest): void {
     const entry = Object.freeze(request);
     this.#requests.push(entry);
+    if (this.#requests.length > this.#maxRequests) this.#requests.shift();
     try {
       this.#onRequest?.(entry);
     } catch {
@@ -273,4 +283,12 @@ function requestUrl(target: string | undefined): URL {
   } catch {
     return new URL('http://demo-api.invalid/');
   }
+}
+
+function maxRecordedRequests(value: number | undefined): number {
+  if (value === undefined) return 1000;
+  if (value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1)) return value;
+  throw new RangeError(
+    `maxRecordedRequests must be a whole number of at least 1 (or Infinity), got ${value}`,
+  );
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoEnvironment, startDemoEnvironment } from '../src/index.js';
+import { type DemoEnvironment, startDemoApi, startDemoEnvironment } from '../src/index.js';
 import { type Answer, call } from './helpers.js';
 
 let demo: DemoEnvironment;
@@ -321,5 +321,36 @@ describe('request records', () => {
     ]);
     const dump = JSON.stringify(demo.api.requests);
     for (const token of [reader, billing, writer]) expect(dump.includes(token)).toBe(false);
+  });
+});
+
+describe('request log', () => {
+  it('keeps only the latest maxRecordedRequests answers, and refuses a limit below 1 before listening', async () => {
+    await using api = await startDemoApi({
+      authsecUrl: demo.authsec.url,
+      workspaceId: demo.authsec.workspaceId,
+      maxRecordedRequests: 3,
+    });
+    for (const path of ['/a', '/b', '/c', '/d', '/e']) await fetch(`${api.url}${path}`);
+    expect(api.requests.map((r) => r.path)).toEqual(['/c', '/d', '/e']);
+    await expect(
+      startDemoApi({
+        authsecUrl: demo.authsec.url,
+        workspaceId: demo.authsec.workspaceId,
+        maxRecordedRequests: 0,
+      }),
+    ).rejects.toThrow(/maxRecordedRequests must be a whole number of at least 1/);
+  });
+
+  it('keeps 1000 answers by default', async () => {
+    await using api = await startDemoApi({
+      authsecUrl: demo.authsec.url,
+      workspaceId: demo.authsec.workspaceId,
+    });
+    const paths = Array.from({ length: 1005 }, (_, i) => `/n${i}`);
+    for (let i = 0; i < paths.length; i += 50) {
+      await Promise.all(paths.slice(i, i + 50).map((path) => fetch(`${api.url}${path}`)));
+    }
+    expect(api.requests).toHaveLength(1000);
   });
 });
