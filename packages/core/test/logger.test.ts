@@ -1,6 +1,6 @@
 // Proves the SDK logger's level filter, redaction before every sink, layouts, colour and safety.
 
-import { generateKeyPair, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthSecUnauthenticatedError } from '../src/errors.js';
 import {
@@ -13,6 +13,7 @@ import {
   type SdkLoggerOptions,
 } from '../src/logger.js';
 import { fingerprint } from '../src/redact.js';
+import { sharedRsaKeyPair } from './keys.js';
 
 type EntryLevel = Exclude<LogLevel, 'silent'>;
 
@@ -26,7 +27,7 @@ let signature: string;
 let marker: string;
 
 beforeAll(async () => {
-  const { privateKey } = await generateKeyPair('RS256');
+  const { privateKey } = await sharedRsaKeyPair();
   token = await new SignJWT({ permissions: ['files:read'] })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
     .setJti(JTI)

@@ -1,13 +1,7 @@
 // Tests for mock mode's token source: contract-shaped RS256 tokens, options, abort, and no key material on show.
 
 import { inspect } from 'node:util';
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  generateKeyPair,
-  errors as joseErrors,
-  jwtVerify,
-} from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AuthSecAbortedError, AuthSecConfigError, isAuthSecError } from '../src/errors.js';
 import {
@@ -17,6 +11,7 @@ import {
   MockTokenSource,
 } from '../src/mock-source.js';
 import { parseTokenResponse } from '../src/token-response.js';
+import { sharedRsaKeyPair } from './keys.js';
 
 const NOW = Date.parse('2026-05-21T07:00:00.750Z');
 const NOW_SECONDS = Math.floor(NOW / 1000);
@@ -83,7 +78,7 @@ describe('MockTokenSource', () => {
 
   it('signs with its own key: verifying against a different RS256 key fails', async () => {
     const { token } = await new MockTokenSource().fetchToken();
-    const other = await generateKeyPair('RS256');
+    const other = await sharedRsaKeyPair();
     await expect(
       jwtVerify(token, other.publicKey, { algorithms: ['RS256'] }),
     ).rejects.toBeInstanceOf(joseErrors.JWSSignatureVerificationFailed);

@@ -1,10 +1,11 @@
 // Proves that secrets and JWTs never survive redaction, whatever shape they are logged in.
 
 import { inspect } from 'node:util';
-import { generateKeyPair, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuthSecUnauthenticatedError } from '../src/errors.js';
 import { fingerprint, isSecretKey, redact, redactString } from '../src/redact.js';
+import { sharedRsaKeyPair } from './keys.js';
 
 const JTI = '2f1c9a52-7d3e-4b8a-9c1f-5e6d7a8b9c0d';
 
@@ -41,7 +42,7 @@ function expectNoLeak(value: unknown, secret = token): void {
 }
 
 beforeAll(async () => {
-  ({ privateKey } = await generateKeyPair('RS256'));
+  ({ privateKey } = await sharedRsaKeyPair());
   token = await sign({ permissions: ['files:read'], session: 'sess-1' }, JTI);
   signature = signatureOf(token);
   marker = `[jwt ${token.slice(0, 12)}… (jti ${JTI.slice(0, 8)})]`;

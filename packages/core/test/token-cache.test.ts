@@ -206,7 +206,7 @@ describe('the token cache', () => {
     s = await setup();
     s.server.injectPullFault({ type: 'hang' });
     const pending = s.client.getDelegationToken();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await s.server.waitForRequests(1, { kind: 'pull' }); // the pull is at the server, unanswered
     await s.client.close();
     const error = await rejection(pending);
     expect(error).toBeInstanceOf(AuthSecClosedError);

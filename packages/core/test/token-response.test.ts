@@ -11,6 +11,7 @@ import {
   parseErrorBody,
   parseTokenResponse,
 } from '../src/token-response.js';
+import { sharedRsaKeyPair } from './keys.js';
 
 const CLIENT_ID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
 const OTHER_CLIENT_ID = '9d2e4c11-7a3b-4f0e-8c5d-1b2a3c4d5e6f';
@@ -24,7 +25,7 @@ const JTI = '0b9e5d0c-6a1f-4f55-9a44-5f1b7f0c2d31';
 let rsaKey: CryptoKey;
 
 beforeAll(async () => {
-  ({ privateKey: rsaKey } = await generateKeyPair('RS256'));
+  ({ privateKey: rsaKey } = await sharedRsaKeyPair());
 });
 
 function b64url(value: unknown): string {

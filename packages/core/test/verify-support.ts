@@ -1,9 +1,10 @@
 // Test support for the verifier: real RS256 keys, hand-made tokens and error checks that look for leaks.
 
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { type JWK, SignJWT } from 'jose';
 import { expect } from 'vitest';
 import { AuthSecTokenError, type AuthSecTokenErrorReason } from '../src/errors.js';
+import { sharedRsaKeyPair } from './keys.js';
 import { expectNoSecrets, rejection } from './support.js';
 
 /** A fixed "now" for hand-made tokens, in epoch milliseconds. */
@@ -21,11 +22,14 @@ export interface TestKey {
   jwk: JWK;
 }
 
-/** A fresh RS256 key pair; `kid` goes into the public JWK only when given. */
+/**
+ * An RS256 key pair from the run's pool (each call in a file gives another one); `kid` goes into
+ * the public JWK only when given.
+ */
 export async function rsaKey(kid?: string): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey, publicJwk } = await sharedRsaKeyPair();
   const jwk: JWK = {
-    ...(await exportJWK(publicKey)),
+    ...publicJwk,
     use: 'sig',
     alg: 'RS256',
     ...(kid !== undefined && { kid }),
