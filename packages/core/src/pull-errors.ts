@@ -219,17 +219,34 @@ const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i;
 /** The AuthSec error for a failure with no HTTP answer (DNS, refused, reset, TLS). */
 export function networkError(error: unknown, origin: string, path: string): AuthSecNetworkError {
   const code = causeCode(error);
-  const tls = code !== undefined && TLS_CODES.test(code);
-  return new AuthSecNetworkError(
-    `Could not reach AuthSec at ${origin}${code ? ` (${code})` : ''}.`,
-    {
-      method: 'GET',
-      path,
-      hint: tls
-        ? "TLS failed: confirm AUTHSEC_BASE_URL uses https:// with the server's real host name, and that its certificate is trusted here."
-        : 'Confirm AUTHSEC_BASE_URL (https:// for production) and that this machine can reach it.',
-    },
-  );
+  const why = code ?? causePhrase(error);
+  return new AuthSecNetworkError(`Could not reach AuthSec at ${origin}${why ? ` (${why})` : ''}.`, {
+    method: 'GET',
+    path,
+    hint: networkHint(code, origin),
+  });
+}
+
+function networkHint(code: string | undefined, origin: string): string {
+  if (code !== undefined && TLS_CODES.test(code)) {
+    return "TLS failed: confirm AUTHSEC_BASE_URL uses https:// with the server's real host name, and that its certificate is trusted here.";
+  }
+  if (code === 'ECONNREFUSED') {
+    return `Nothing is listening at ${origin}: check the host and port in AUTHSEC_BASE_URL, and that the server is running.`;
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `The host name of ${origin} does not resolve here: check AUTHSEC_BASE_URL for typos, and DNS or VPN.`;
+  }
+  return 'Confirm AUTHSEC_BASE_URL (https:// for production) and that this machine can reach it.';
+}
+
+/**
+ * A fetch failure's own short phrase when it has no system code (undici's `bad port` for ports
+ * fetch refuses to use): a few plain words, never a URL or anything a server sent.
+ */
+function causePhrase(error: unknown): string | undefined {
+  const message = (error as { cause?: { message?: unknown } })?.cause?.message;
+  return typeof message === 'string' && /^[a-z][a-z ]{2,30}$/i.test(message) ? message : undefined;
 }
 
 /** The system error code inside a fetch failure (undici puts it on `cause`). */

@@ -10,6 +10,7 @@ import {
   AuthSecDelegationNotFoundError,
   type AuthSecError,
   AuthSecHttpError,
+  AuthSecNetworkError,
   AuthSecNotAuthSecServerError,
   AuthSecPermissionError,
   AuthSecPullForbiddenError,
@@ -273,6 +274,23 @@ describe('a pull that cannot reach AuthSec', () => {
     await s.server.close();
     const error = await rejection(s.client.getDelegationToken());
     expect(error.message).toBe(`Could not reach AuthSec at ${url} (ECONNREFUSED).`);
+    expect((error as AuthSecNetworkError).hint).toBe(
+      `Nothing is listening at ${url}: check the host and port in AUTHSEC_BASE_URL, and that the server is running.`,
+    );
     expect(error).not.toBeInstanceOf(AuthSecUnauthenticatedError);
+  });
+
+  it('a port fetch refuses to use (no system code) says why: bad port', async () => {
+    const client = new AuthSecClient({
+      baseUrl: 'http://127.0.0.1:6000',
+      clientId: '6f1c9a52-1b06-4a5e-962b-83175906954a',
+      env: {},
+      logLevel: 'silent',
+      maxRetries: 0,
+    });
+    const error = await rejection(client.getDelegationToken());
+    await client.close();
+    expect(error).toBeInstanceOf(AuthSecNetworkError);
+    expect(error.message).toBe('Could not reach AuthSec at http://127.0.0.1:6000 (bad port).');
   });
 });
