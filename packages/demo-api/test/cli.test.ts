@@ -150,11 +150,8 @@ describe('authsec-demo-api command', () => {
   it('`pnpm --filter @authsec/demo-api start`: Ctrl-C closes both and exits 0 without a pnpm error', async () => {
     // pnpm runs a script through `sh -c` and forwards SIGINT to it; a POSIX sh that does not exec
     // its last command (dash) dies of that signal whatever the server does, so the workspace runs
-    // scripts through pnpm's shell emulator, as this does, which starts node directly everywhere.
-    const { proc, env, exit } = await start(
-      ['--config.shell-emulator=true', '--filter', '@authsec/demo-api', 'start'],
-      true,
-    );
+    // scripts through pnpm's shell emulator (pnpm-workspace.yaml), which starts node directly.
+    const { proc, env, exit } = await start(['--filter', '@authsec/demo-api', 'start'], true);
     expect(env.DOWNSTREAM_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Ctrl-C in a terminal signals the whole foreground process group: pnpm and the servers.
     process.kill(-(proc.pid as number), 'SIGINT');

@@ -302,15 +302,12 @@ describe('authsec-testing command', () => {
   it('`pnpm --filter @authsec/testing start` runs it, and Ctrl-C stops it cleanly with exit 0', async () => {
     // pnpm runs a script through `sh -c` and forwards SIGINT to it; a POSIX sh that does not exec
     // its last command (dash) dies of that signal whatever the server does, so the workspace runs
-    // scripts through pnpm's shell emulator, as this does, which starts node directly everywhere.
-    const env = await start(
-      ['--config.shell-emulator=true', '--filter', '@authsec/testing', 'start'],
-      {
-        command: 'pnpm',
-        detached: true,
-        cwd: repoRoot,
-      },
-    );
+    // scripts through pnpm's shell emulator (pnpm-workspace.yaml), which starts node directly.
+    const env = await start(['--filter', '@authsec/testing', 'start'], {
+      command: 'pnpm',
+      detached: true,
+      cwd: repoRoot,
+    });
     expect(env.AUTHSEC_AGENT_CLIENT_ID).toMatch(/^[0-9a-f-]{36}$/);
     const res = await call(
       `${env.AUTHSEC_BASE_URL}/authsec/uflow/sdk/delegation-token?client_id=${env.AUTHSEC_AGENT_CLIENT_ID}`,
