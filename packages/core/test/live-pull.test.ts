@@ -365,7 +365,7 @@ describe('retries and budgets', () => {
     expect(s.server.pulls).toHaveLength(2);
   });
 
-  it('AuthSecNetworkError with the code and an https hint when nothing listens', async () => {
+  it('AuthSecNetworkError with the code and a nothing-listening hint naming the origin when nothing listens', async () => {
     s = await setup();
     const url = s.server.url;
     await s.server.close();
@@ -380,7 +380,9 @@ describe('retries and budgets', () => {
     expect(error).toBeInstanceOf(AuthSecNetworkError);
     expect(error).toMatchObject({ code: 'ERR_AUTHSEC_NETWORK' });
     expect(error.message).toMatch(/ECONNREFUSED/);
-    expect((error as AuthSecNetworkError).hint).toMatch(/https:\/\//);
+    const hint = (error as AuthSecNetworkError).hint;
+    expect(hint).toContain(`Nothing is listening at ${new URL(url).origin}`);
+    expect(hint).toMatch(/AUTHSEC_BASE_URL/);
     expect(error.cause).toBeUndefined();
     await client.close();
   });
