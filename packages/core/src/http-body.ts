@@ -5,6 +5,7 @@ import { raceAbort } from './abort.js';
 import {
   AuthSecAbortedError,
   AuthSecClosedError,
+  AuthSecConfigError,
   type AuthSecError,
   AuthSecNetworkError,
   AuthSecResponseError,
@@ -87,7 +88,7 @@ export async function readCappedText(
   ctx: BodyReadContext,
 ): Promise<string> {
   try {
-    const read = readText(response, maxBytes, ctx);
+    const read = readBody(response, maxBytes, ctx).then((result) => result.text);
     if (!ctx.signal) return await read;
     return await raceAbort(read, ctx.signal).catch((error: unknown) => {
       // Never await cancel(): on a cloned (tee'd) body it settles only when every branch is cancelled.
@@ -99,36 +100,43 @@ export async function readCappedText(
   }
 }
 
-async function readText(response: Response, maxBytes: number, ctx: BodyReadContext) {
+async function readBody(
+  response: Response,
+  maxBytes: number,
+  ctx: BodyReadContext & { hint?: string | undefined },
+  truncate = false,
+): Promise<{ text: string; truncated: boolean }> {
   const tooLarge = () =>
     new AuthSecResponseError(
-      `${ctx.peer === 'AuthSec' ? "AuthSec's answer" : `The API's answer to ${ctx.method} ${ctx.path}`} is larger than ${maxBytes} bytes; the SDK stopped reading it.`,
+      `${ctx.peer === 'AuthSec' ? "AuthSec's answer" : `The API's answer to ${`${ctx.method} ${ctx.path}`.trim()}`} is larger than ${maxBytes} bytes; the SDK stopped reading it.`,
       ['body'],
       {
         status: response.status,
-        method: ctx.method,
-        path: ctx.path,
+        ...(ctx.method ? { method: ctx.method } : {}),
+        ...(ctx.path ? { path: ctx.path } : {}),
         hint:
-          ctx.peer === 'AuthSec'
+          ctx.hint ??
+          (ctx.peer === 'AuthSec'
             ? 'Check that AUTHSEC_BASE_URL points at the AuthSec server, not a proxy or another service.'
-            : 'Pass a larger maxResponseBytes, or use client.request() and read the body yourself.',
+            : 'Pass a larger maxResponseBytes, or use client.request() and read the body yourself.'),
       },
     );
   const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  if (!truncate && Number.isFinite(declared) && declared > maxBytes) {
     response.body?.cancel().catch(() => undefined);
     throw tooLarge();
   }
-  if (!response.body) return '';
+  if (!response.body) return { text: '', truncated: false };
   const encoding = response.headers.get('content-encoding');
   if (
     Number.isFinite(declared) &&
+    declared <= maxBytes &&
     response.headers.has('content-length') &&
     (encoding === null || encoding.trim().toLowerCase() === 'identity')
   ) {
     // An uncompressed body cannot outgrow its declared length (the connection framing ends it),
     // so the cap is already enforced and the plain read is the fast one.
-    return response.text();
+    return { text: await response.text(), truncated: false };
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -137,14 +145,92 @@ async function readText(response: Response, maxBytes: number, ctx: BodyReadConte
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
+    if (size + value.byteLength > maxBytes) {
       reader.cancel().catch(() => undefined);
-      throw tooLarge();
+      if (!truncate) throw tooLarge();
+      return { text: text + decoder.decode(value.subarray(0, maxBytes - size)), truncated: true };
     }
+    size += value.byteLength;
     text += decoder.decode(value, { stream: true });
   }
-  return text + decoder.decode();
+  return { text: text + decoder.decode(), truncated: false };
+}
+
+/** Options of {@link readText}. */
+export interface ReadTextOptions {
+  /** The most bytes read; a larger body is an {@link AuthSecResponseError} (or cut, with `truncate`). */
+  maxBytes: number;
+  /**
+   * Keep the first `maxBytes` bytes of a larger body instead of throwing, and say so in the
+   * result's `truncated`. @default false
+   */
+  truncate?: boolean | undefined;
+  /** Stops the read: an {@link AuthSecAbortedError}. */
+  signal?: AbortSignal | undefined;
+  /** The request's method, for error messages. */
+  method?: string | undefined;
+  /** The request's path (never the query), for error messages. */
+  path?: string | undefined;
+  /** The fix an oversized body's error suggests. */
+  hint?: string | undefined;
+}
+
+/**
+ * Reads a response body as text, never holding more than `maxBytes` of it: the one capped body
+ * reader of the SDK and its adapters. A failed read is a typed AuthSec error (a cut connection an
+ * {@link AuthSecNetworkError}, an abort an {@link AuthSecAbortedError}); the raw error, which can
+ * hold the request, is dropped.
+ * @example
+ * ```ts
+ * const response = await client.request('/v1/report');
+ * const text = await readText(response, { maxBytes: 1_000_000 });
+ * ```
+ * @throws AuthSecResponseError when the body is larger than `maxBytes` (unless `truncate`)
+ */
+export function readText(
+  response: Response,
+  options: ReadTextOptions & { truncate: true },
+): Promise<{ text: string; truncated: boolean }>;
+export function readText(response: Response, options: ReadTextOptions): Promise<string>;
+export async function readText(
+  response: Response,
+  options: ReadTextOptions,
+): Promise<string | { text: string; truncated: boolean }> {
+  const { maxBytes } = options;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new AuthSecConfigError(
+      [`readText: maxBytes must be a whole number of bytes, got ${String(maxBytes)}.`],
+      {
+        hint: 'Pass maxBytes as a non-negative integer, such as 1_000_000.',
+      },
+    );
+  }
+  let origin = 'the API';
+  try {
+    origin = new URL(response.url).origin;
+  } catch {}
+  const ctx = {
+    peer: 'the API' as const,
+    origin,
+    method: options.method ?? '',
+    path: options.path ?? '',
+    timeoutMs: undefined,
+    signal: options.signal,
+    abortCause: () => 'caller' as const,
+    hint: options.hint,
+  };
+  try {
+    const read = readBody(response, maxBytes, ctx, options.truncate === true);
+    const result = await (options.signal
+      ? raceAbort(read, options.signal).catch((error: unknown) => {
+          if (options.signal?.aborted) response.body?.cancel().catch(() => undefined);
+          throw error;
+        })
+      : read);
+    return options.truncate === true ? result : result.text;
+  } catch (error) {
+    throw bodyReadError(error, ctx);
+  }
 }
 
 /** Rebuilds a response around an already-read body (status codes that forbid a body get none). */

@@ -35,6 +35,7 @@ export {
   AuthSecUnauthenticatedError,
   isAuthSecError,
 } from './errors.js';
+export { type ReadTextOptions, readText } from './http-body.js';
 export type { LogFields, LogFormat, Logger, LogLevel } from './logger.js';
 export {
   MOCK_CLIENT_ID,

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthSecClient } from '../src/client.js';
-import { AuthSecResponseError } from '../src/errors.js';
+import { AuthSecAbortedError, AuthSecConfigError, AuthSecResponseError } from '../src/errors.js';
+import { readText } from '../src/http-body.js';
 import { rejection } from './support.js';
 
 let server: Server | undefined;
@@ -79,4 +80,77 @@ describe('the body cap of requestJson()', () => {
       data: 'ok',
     });
   });
+});
+
+describe('readText(), the capped body reader adapters share', () => {
+  const framings = [
+    ['a declared length', (b: Buffer) => ({ 'content-length': String(b.length) })],
+    ['chunked', () => ({})],
+    ['gzip', (b: Buffer) => ({ 'content-encoding': 'gzip', 'content-length': String(b.length) })],
+  ] as const;
+
+  it.each(framings)('reads a whole body under the cap sent with %s', async (name, headersOf) => {
+    const body = name === 'gzip' ? gzipSync(small) : small;
+    const url = await serve(body, headersOf(body));
+    const response = await fetch(`${url}/x`);
+    expect(await readText(response, { maxBytes: 64 * 1024 })).toBe(small.toString());
+  });
+
+  it.each(framings)(
+    'refuses a body over the cap sent with %s, naming the request and the given fix',
+    async (name, headersOf) => {
+      const body = name === 'gzip' ? gzipSync(big) : big;
+      const url = await serve(body, headersOf(body));
+      const response = await fetch(`${url}/x?secret=1`);
+      const error = await rejection(
+        readText(response, { maxBytes: 1000, method: 'GET', path: '/x', hint: 'Page it.' }),
+      );
+      expect(error).toBeInstanceOf(AuthSecResponseError);
+      expect(error).toMatchObject({ code: 'ERR_AUTHSEC_BAD_RESPONSE', hint: 'Page it.' });
+      expect(error.message).toBe(
+        "The API's answer to GET /x is larger than 1000 bytes; the SDK stopped reading it.",
+      );
+      expect(JSON.stringify(error)).not.toContain('secret');
+    },
+  );
+
+  it.each(framings)(
+    'with truncate, keeps exactly the first maxBytes of a larger body sent with %s',
+    async (name, headersOf) => {
+      const body = name === 'gzip' ? gzipSync(big) : big;
+      const url = await serve(body, headersOf(body));
+      const result = await readText(await fetch(`${url}/x`), { maxBytes: 40_000, truncate: true });
+      expect(result).toEqual({ text: big.subarray(0, 40_000).toString(), truncated: true });
+    },
+  );
+
+  it('with truncate, says a body that fits is whole', async () => {
+    const url = await serve(small, {});
+    const result = await readText(await fetch(`${url}/x`), { maxBytes: 64, truncate: true });
+    expect(result).toEqual({ text: small.toString(), truncated: false });
+  });
+
+  it('stops on its signal with AuthSecAbortedError', async () => {
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}/x`);
+    const controller = new AbortController();
+    const read = rejection(readText(response, { maxBytes: 1000, signal: controller.signal }));
+    controller.abort();
+    expect(await read).toBeInstanceOf(AuthSecAbortedError);
+    server.closeAllConnections();
+  });
+
+  it.each([-1, 1.5, Number.NaN])(
+    'refuses maxBytes %s with AuthSecConfigError',
+    async (maxBytes) => {
+      const error = await rejection(readText(new Response('x'), { maxBytes }));
+      expect(error).toBeInstanceOf(AuthSecConfigError);
+      expect(error.message).toMatch(/maxBytes must be a whole number/);
+    },
+  );
 });
