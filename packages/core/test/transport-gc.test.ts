@@ -66,8 +66,8 @@ describe('time limits survive a garbage collection', () => {
 });
 
 describe('authorized requests leave nothing behind', () => {
-  // 22 000 requests: ~15 s alone on 2 cores, ~4x that while other suites run beside it.
-  it('20 000 requestJson calls grow the heap after GC by less than 1 MB', async () => {
+  // 42 000 requests: ~25 s alone on 2 cores, ~3x that while other suites run beside it.
+  it('20 000 requestJson calls grow the heap after GC by less than 1 MB, in the smaller of two windows', async () => {
     // A bare API (no per-request recording), so the heap holds only what the client keeps.
     const api = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
@@ -98,21 +98,30 @@ describe('authorized requests leave nothing behind', () => {
       };
       await Promise.all(Array.from({ length: 16 }, worker));
     };
+    // The lowest of five collections 100 ms apart: objects a pending timer still holds (a socket's
+    // keep-alive, a request just settled) show up as a 4 MB spike in one sample, not in all five.
     const heap = async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      collect();
-      await new Promise((resolve) => setImmediate(resolve));
-      collect();
-      return process.memoryUsage().heapUsed;
+      const samples: number[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        collect();
+        samples.push(process.memoryUsage().heapUsed);
+      }
+      return Math.min(...samples);
     };
+    // A leak grows the heap in every window; a one-off (optimized code, a socket opened while the
+    // machine is busy) grows it in one. So the smaller of two windows' growths is the figure.
     await run(2_000);
-    const before = await heap();
-    await run(20_000);
-    const after = await heap();
+    const marks = [await heap()];
+    for (let window = 0; window < 2; window += 1) {
+      await run(20_000);
+      marks.push(await heap());
+    }
+    const growths = marks.slice(1).map((mark, i) => mark - (marks[i] as number));
     console.log(
-      `heap after GC: ${(before / 2 ** 20).toFixed(2)} MB -> ${(after / 2 ** 20).toFixed(2)} MB`,
+      `heap after GC: ${marks.map((m) => (m / 2 ** 20).toFixed(2)).join(' MB -> ')} MB (20 000 requests a step)`,
     );
     expect(authsec.pulls).toHaveLength(1);
-    expect(after - before).toBeLessThan(1024 * 1024);
-  }, 180_000);
+    expect(Math.min(...growths)).toBeLessThan(1024 * 1024);
+  }, 240_000);
 });
