@@ -1,8 +1,8 @@
 // The cached call: getDelegationToken() on a warm client, against the floor of any async API (a bare
 // await of a resolved promise). Report-only: it says what a cache hit costs, not a goal.
 
-import { pair } from '../lib/measure.mjs';
 import { newClient } from '../lib/clients.mjs';
+import { pair } from '../lib/measure.mjs';
 
 export default {
   name: 'cached getDelegationToken()',

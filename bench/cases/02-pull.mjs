@@ -2,8 +2,8 @@
 // claim decoding) against the least a careful user writes: fetch the pull URL, read .json(), check
 // the token is a string.
 
-import { pair } from '../lib/measure.mjs';
 import { newClient } from '../lib/clients.mjs';
+import { pair } from '../lib/measure.mjs';
 
 export default {
   name: 'cold pull',

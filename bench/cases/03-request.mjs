@@ -1,8 +1,8 @@
 // The authorized request: client.requestJson() and client.fetch() on a warm client against fetch with
 // the Authorization header set by hand (the token from the same warm client) and res.json().
 
-import { pair } from '../lib/measure.mjs';
 import { newClient } from '../lib/clients.mjs';
+import { pair } from '../lib/measure.mjs';
 
 export default {
   name: 'authorized request',
@@ -26,7 +26,12 @@ export default {
       rounds,
       batch,
     });
-    ctx.add({ name: 'requestJson() vs fetch + bearer by hand', unit: 'µs', goal: 1.15, ...requestJson });
+    ctx.add({
+      name: 'requestJson() vs fetch + bearer by hand',
+      unit: 'µs',
+      goal: 1.15,
+      ...requestJson,
+    });
     const clientFetch = await pair({
       ours: async () => {
         const res = await client.fetch(url, { headers: { accept: 'application/json' } });
@@ -37,7 +42,12 @@ export default {
       rounds,
       batch,
     });
-    ctx.add({ name: 'client.fetch() vs fetch + bearer by hand', unit: 'µs', goal: 1.11, ...clientFetch });
+    ctx.add({
+      name: 'client.fetch() vs fetch + bearer by hand',
+      unit: 'µs',
+      goal: 1.11,
+      ...clientFetch,
+    });
     await client.close();
   },
 };

@@ -4,8 +4,8 @@
 
 import { verifyDelegationToken } from '@authsec/core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { pair } from '../lib/measure.mjs';
 import { newClient } from '../lib/clients.mjs';
+import { pair } from '../lib/measure.mjs';
 
 export default {
   name: 'verify',

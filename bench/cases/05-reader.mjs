@@ -5,8 +5,8 @@
 
 import { AuthSecReader } from '@authsec/llamaindex';
 import { Document } from '@llamaindex/core/schema';
-import { pair } from '../lib/measure.mjs';
 import { newClient } from '../lib/clients.mjs';
+import { pair } from '../lib/measure.mjs';
 
 const SECURITY = [
   'source_endpoint',
@@ -41,7 +41,10 @@ async function hashOf(text, metadata) {
     .sort()
     .map((k) => [k, metadata[k]]);
   const digest = new Uint8Array(
-    await crypto.subtle.digest('SHA-256', encoder.encode(canonicalJson({ text, metadata: stable }))),
+    await crypto.subtle.digest(
+      'SHA-256',
+      encoder.encode(canonicalJson({ text, metadata: stable })),
+    ),
   );
   return btoa(String.fromCharCode(...digest));
 }
@@ -68,7 +71,9 @@ export default {
         const record = records[index];
         const text = Object.entries(record)
           .filter(([key, value]) => !LIFTED.has(key) && value !== undefined)
-          .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : canonicalJson(value)}`)
+          .map(
+            ([key, value]) => `${key}: ${typeof value === 'string' ? value : canonicalJson(value)}`,
+          )
           .join('\n');
         const metadata = {
           record_id: record.id,

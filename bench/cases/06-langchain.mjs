@@ -5,8 +5,8 @@
 import { createAuthSecRequestTool } from '@authsec/langchain';
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
-import { pair } from '../lib/measure.mjs';
 import { newClient } from '../lib/clients.mjs';
+import { pair } from '../lib/measure.mjs';
 
 export default {
   name: 'langchain request tool',
@@ -38,7 +38,12 @@ export default {
       rounds: ctx.count(20, 2),
       batch: ctx.count(100, 5),
     });
-    ctx.add({ name: 'createAuthSecRequestTool vs hand-written tool()', unit: 'µs', goal: 1.1, ...r });
+    ctx.add({
+      name: 'createAuthSecRequestTool vs hand-written tool()',
+      unit: 'µs',
+      goal: 1.1,
+      ...r,
+    });
     await client.close();
   },
 };
