@@ -24,7 +24,7 @@ export default {
         if (typeof body.token !== 'string') throw new Error('no token');
         return body.token;
       },
-      rounds: ctx.count(20, 2),
+      rounds: ctx.count(30, 2),
       batch: ctx.count(40, 3),
       warmup: ctx.count(20, 1),
     });

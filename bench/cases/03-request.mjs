@@ -18,7 +18,7 @@ export default {
       if (!res.ok) throw new Error(`API answered ${res.status}`);
       return res.json();
     };
-    const rounds = ctx.count(20, 2);
+    const rounds = ctx.count(30, 2);
     const batch = ctx.count(100, 5);
     const requestJson = await pair({
       ours: () => client.requestJson('/docs'),

@@ -35,7 +35,7 @@ export default {
     const r = await pair({
       ours: () => ours.invoke({}),
       baseline: () => byHand.invoke({}),
-      rounds: ctx.count(20, 2),
+      rounds: ctx.count(30, 2),
       batch: ctx.count(100, 5),
     });
     ctx.add({

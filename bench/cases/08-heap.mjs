@@ -20,7 +20,7 @@ export default {
     }
     const requests = ctx.count(20_000, 300);
     const client = newClient(ctx.servers);
-    for (let i = 0; i < 200; i++) await client.requestJson('/docs');
+    for (let i = 0; i < ctx.count(2_000, 50); i++) await client.requestJson('/docs');
     await ctx.clear();
     const before = await settledHeap();
     for (let i = 0; i < requests; i++) await client.requestJson('/docs');
