@@ -1,7 +1,6 @@
 // Validates a pull's 200 body and the JWT inside it, and turns them into the facts the cache needs.
 
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { z } from 'zod';
 import { AuthSecResponseError } from './errors.js';
 import { parseRfc3339 } from './rfc3339.js';
 import type { AuthSecMode, TokenFacts } from './types.js';
@@ -16,26 +15,71 @@ export interface TokenCheckOptions {
   mode?: AuthSecMode;
 }
 
-const nullableString = z.string().nullable().optional();
-// Servers send `null` for an empty list; null and missing both mean [].
-const nullableStringList = z.array(z.string()).nullable().optional();
+/** The body once checked: the fields the SDK reads, each of the contract's type. */
+interface SuccessBody {
+  readonly token: string;
+  readonly expires_at?: string | undefined;
+  readonly spiffe_id?: string | null | undefined;
+  readonly permissions?: readonly string[] | null | undefined;
+  readonly audience?: readonly string[] | null | undefined;
+  readonly client_id?: string | null | undefined;
+  readonly tenant_id?: string | null | undefined;
+  readonly workspace_id?: string | null | undefined;
+}
 
-// Loose: newer servers add fields, and an unknown field is no reason to refuse a token.
-const successBodySchema = z.looseObject({
-  token: z.string().min(1),
-  expires_at: z.string().optional(),
-  spiffe_id: nullableString,
-  permissions: nullableStringList,
-  audience: nullableStringList,
+// After `ttl_seconds`, fields that are a string, null or missing; the last three are checked for shape only.
+const LATER_NULLABLE_STRINGS = [
+  'client_id',
+  'tenant_id',
+  'workspace_id',
+  'status',
+  'issued_at',
+  'updated_at',
+] as const;
+
+/**
+ * Checks the success body field by field, in the contract's order, and lists every problem by path.
+ * Loose: newer servers add fields, and an unknown field is no reason to refuse a token.
+ */
+function checkSuccessBody(body: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const { token, expires_at: expiresAt, ttl_seconds: ttl } = body;
+  if (typeof token !== 'string' || token === '') {
+    problems.push({ path: 'token', why: 'must be a non-empty string' });
+  }
+  if (expiresAt !== undefined && typeof expiresAt !== 'string') {
+    problems.push({ path: 'expires_at', why: 'must be an RFC 3339 date-time string' });
+  }
+  const wrongType = (path: string): void => {
+    problems.push({ path, why: 'has the wrong type' });
+  };
+  const stringOrNull = (name: string): void => {
+    const value = body[name];
+    if (value !== undefined && value !== null && typeof value !== 'string') wrongType(name);
+  };
+  const listOrNull = (name: string): void => {
+    const value = body[name];
+    if (value === undefined || value === null) return;
+    if (!Array.isArray(value)) {
+      wrongType(name);
+      return;
+    }
+    // An index loop, not every(): a hole counts as a missing string.
+    for (let i = 0; i < value.length; i++) {
+      if (typeof value[i] !== 'string') wrongType(`${name}[${i}]`);
+    }
+  };
+  stringOrNull('spiffe_id');
+  // Servers send `null` for an empty list; null and missing both mean [].
+  listOrNull('permissions');
+  listOrNull('audience');
   // Checked for shape only: it is the original lifetime, never the time left.
-  ttl_seconds: z.number().int().min(0).optional(),
-  client_id: nullableString,
-  tenant_id: nullableString,
-  workspace_id: nullableString,
-  status: nullableString,
-  issued_at: nullableString,
-  updated_at: nullableString,
-});
+  if (ttl !== undefined && !(Number.isSafeInteger(ttl) && (ttl as number) >= 0)) {
+    problems.push({ path: 'ttl_seconds', why: 'must be a whole number of seconds, 0 or more' });
+  }
+  for (const name of LATER_NULLABLE_STRINGS) stringOrNull(name);
+  return problems;
+}
 
 /** One failed check: a field path and what is wrong with it, never the value. */
 interface Problem {
@@ -63,23 +107,6 @@ function responseError(
   const summary = problems.map((p) => `${p.path} ${p.why}`).join('; ');
   const action = problems.every((p) => p.otherClient) ? CLIENT_ACTION : CONTRACT_ACTION;
   return new AuthSecResponseError(`${subject} (${summary}). ${action}`, paths, { hint: action });
-}
-
-// Field names come from the schema, never from the body, so a path cannot carry a body value.
-function pathOf(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : `${out === '' ? '' : '.'}${String(key)}`;
-  }
-  return out === '' ? 'body' : out;
-}
-
-function zodProblem(issue: z.core.$ZodIssue): Problem {
-  const path = pathOf(issue.path);
-  if (path === 'token') return { path, why: 'must be a non-empty string' };
-  if (path === 'expires_at') return { path, why: 'must be an RFC 3339 date-time string' };
-  if (path === 'ttl_seconds') return { path, why: 'must be a whole number of seconds, 0 or more' };
-  return { path, why: issue.code === 'invalid_type' ? 'has the wrong type' : 'is invalid' };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -183,9 +210,10 @@ export function parseTokenResponse(body: unknown, options: TokenCheckOptions): T
   if (!isPlainObject(body)) {
     throw responseError([{ path: 'body', why: 'is not a JSON object' }]);
   }
-  const parsed = successBodySchema.safeParse(body);
-  if (!parsed.success) throw responseError(parsed.error.issues.map(zodProblem));
-  const data = parsed.data;
+  const bodyProblems = checkSuccessBody(body);
+  if (bodyProblems.length > 0) throw responseError(bodyProblems);
+  // Every field read below was checked by checkSuccessBody.
+  const data = body as unknown as SuccessBody;
 
   const { header, payload, problems } = decodeParts(data.token);
   const claims = payload ?? {};

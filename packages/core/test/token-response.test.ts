@@ -934,3 +934,233 @@ describe('parseTokenResponse against the AuthSec test server', () => {
     );
   });
 });
+
+describe('parseTokenResponse: the hand-written body checker, table by table', () => {
+  const WRONG_VALUES: ReadonlyArray<readonly [string, unknown]> = [
+    ['a number', 42],
+    ['a boolean', true],
+    ['an object', { nested: 'secret-nested-value' }],
+    ['an array of strings', ['secret-list-value']],
+  ];
+  const STRING_OR_NULL = [
+    'spiffe_id',
+    'client_id',
+    'tenant_id',
+    'workspace_id',
+    'status',
+    'issued_at',
+    'updated_at',
+  ];
+
+  for (const field of STRING_OR_NULL) {
+    it.each(WRONG_VALUES)(`refuses ${field} as %s, naming only the path`, async (_kind, value) => {
+      const token = await mint();
+      const error = expectResponseError(
+        () => parseTokenResponse(bodyFor(token, { [field]: value }), check),
+        [field],
+        [...secretsOf(token), 'secret-nested-value', 'secret-list-value'],
+      );
+      expect(error.message).toContain(`${field} has the wrong type`);
+    });
+
+    it(`accepts ${field} as null or missing`, async () => {
+      const token = await mint();
+      expect(parseTokenResponse(bodyFor(token, { [field]: null }), check).token).toBe(token);
+      expect(parseTokenResponse(bodyFor(token, { [field]: undefined }), check).token).toBe(token);
+    });
+  }
+
+  for (const field of ['permissions', 'audience']) {
+    it.each([
+      ['a string', 'secret-string-value', [field]],
+      ['a number', 3, [field]],
+      ['an object', { 0: 'secret-object-value' }, [field]],
+      ['a list with a number and a null', ['ok', 1, null], [`${field}[1]`, `${field}[2]`]],
+      ['a list with a nested list', [['secret-inner-value']], [`${field}[0]`]],
+    ])(`refuses ${field} as %s, naming each bad element`, async (_kind, value, issues) => {
+      const token = await mint();
+      expectResponseError(
+        () => parseTokenResponse(bodyFor(token, { [field]: value }), check),
+        issues,
+        [...secretsOf(token), 'secret-string-value', 'secret-object-value', 'secret-inner-value'],
+      );
+    });
+
+    it(`reads ${field} null, missing or empty as "take it from the token"`, async () => {
+      const token = await mint();
+      for (const value of [null, undefined, []]) {
+        const facts = parseTokenResponse(bodyFor(token, { [field]: value }), check);
+        expect(facts[field as 'permissions' | 'audience'].length).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('treats a hole in a list as a missing string', async () => {
+    const token = await mint();
+    const permissions: string[] = ['read:records'];
+    permissions[2] = 'billing:read';
+    expectResponseError(
+      () => parseTokenResponse(bodyFor(token, { permissions }), check),
+      ['permissions[1]'],
+      secretsOf(token),
+    );
+  });
+
+  it.each([
+    ['a fraction', 0.5],
+    ['negative', -3600],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['beyond a safe integer', 2 ** 53],
+    ['a numeric string', '3600'],
+    ['null', null],
+  ])('refuses ttl_seconds as %s', async (_kind, value) => {
+    const token = await mint();
+    const error = expectResponseError(
+      () => parseTokenResponse(bodyFor(token, { ttl_seconds: value }), check),
+      ['ttl_seconds'],
+      secretsOf(token),
+    );
+    expect(error.message).toContain('ttl_seconds must be a whole number of seconds, 0 or more');
+  });
+
+  it.each([0, 1, 3600, 2 ** 53 - 1])('accepts ttl_seconds %s', async (ttl) => {
+    const token = await mint();
+    expect(parseTokenResponse(bodyFor(token, { ttl_seconds: ttl }), check).token).toBe(token);
+  });
+
+  it.each([
+    ['null', null, 'must be an RFC 3339 date-time string'],
+    ['a number', 1_779_350_400, 'must be an RFC 3339 date-time string'],
+    ['an object', {}, 'must be an RFC 3339 date-time string'],
+    ['an empty string', '', 'is not an RFC 3339 date-time'],
+    ['a date only', '2026-05-21', 'is not an RFC 3339 date-time'],
+    ['no offset', '2026-05-21T08:00:00', 'is not an RFC 3339 date-time'],
+    ['ten fraction digits', '2026-05-21T08:00:00.1234567890Z', 'is not an RFC 3339 date-time'],
+    ['an hour offset without minutes', '2026-05-21T08:00:00+05', 'is not an RFC 3339 date-time'],
+    ['month 13', '2026-13-21T08:00:00Z', 'is not an RFC 3339 date-time'],
+    ['February 30', '2026-02-30T08:00:00Z', 'is not an RFC 3339 date-time'],
+  ])('refuses expires_at as %s', async (_kind, value, why) => {
+    const token = await mint();
+    const error = expectResponseError(
+      () => parseTokenResponse(bodyFor(token, { expires_at: value }), check),
+      ['expires_at'],
+      secretsOf(token),
+    );
+    expect(error.message).toContain(`expires_at ${why}`);
+  });
+
+  it.each([
+    ['Z', '2026-05-21T07:30:00Z', Date.parse('2026-05-21T07:30:00Z')],
+    ['lower-case z and t', '2026-05-21t07:30:00z', Date.parse('2026-05-21T07:30:00Z')],
+    ['+00:00', '2026-05-21T07:30:00+00:00', Date.parse('2026-05-21T07:30:00Z')],
+    ['-00:00', '2026-05-21T07:30:00-00:00', Date.parse('2026-05-21T07:30:00Z')],
+    ['+14:00', '2026-05-21T21:30:00+14:00', Date.parse('2026-05-21T07:30:00Z')],
+    ['1 fraction digit', '2026-05-21T07:30:00.5Z', Date.parse('2026-05-21T07:30:00.500Z')],
+    ['9 fraction digits', '2026-05-21T07:30:00.999999999Z', Date.parse('2026-05-21T07:30:00.999Z')],
+    ['missing (expiry from exp)', undefined, EXP * 1000],
+  ])('accepts expires_at with %s', async (_kind, value, expected) => {
+    const token = await mint();
+    const facts = parseTokenResponse(bodyFor(token, { expires_at: value }), check);
+    expect(facts.expiresAt.getTime()).toBe(expected);
+  });
+
+  it('accepts the minimal documented body and every server version in the contract', async () => {
+    const token = await mint();
+    const versions: ReadonlyArray<Record<string, unknown>> = [
+      { token, expires_at: '2026-05-21T08:00:00Z' },
+      { token },
+      // older servers: tenant_id, null lists
+      {
+        ...bodyFor(token, { workspace_id: undefined }),
+        tenant_id: WORKSPACE_ID,
+        permissions: null,
+      },
+      // newer servers: workspace_id, nanosecond timestamps
+      bodyFor(token, { expires_at: '2026-05-21T07:59:59.123456789Z' }),
+    ];
+    for (const body of versions) {
+      const facts = parseTokenResponse(body, check);
+      expect(facts.token).toBe(token);
+      expect(facts.workspaceId).toBe(WORKSPACE_ID);
+    }
+  });
+
+  it('ignores extra fields of any type and keeps none of them', async () => {
+    const token = await mint();
+    const body = {
+      ...bodyFor(token, {
+        future_field: { deep: ['secret-extra-value'] },
+        rotation_hint: 42,
+        labels: null,
+      }),
+      // An own `__proto__` key, as JSON.parse makes it.
+      ...JSON.parse('{"__proto__":{"polluted":true}}'),
+    };
+    const facts = parseTokenResponse(body, check);
+    expect(facts.token).toBe(token);
+    expect(JSON.stringify(facts)).not.toContain('secret-extra-value');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('handles huge strings without echoing them', async () => {
+    const token = await mint();
+    const huge = `secret-huge-${'x'.repeat(1_000_000)}`;
+    for (const field of ['spiffe_id', 'expires_at', 'status']) {
+      const body = bodyFor(token, { [field]: field === 'status' ? 42 : huge });
+      const error = expectResponseError(
+        () => parseTokenResponse(body, check),
+        [field],
+        [...secretsOf(token), 'secret-huge-'],
+      );
+      expect(error.message.length).toBeLessThan(1000);
+    }
+    // A huge but well-typed extra field or list is accepted.
+    const facts = parseTokenResponse(
+      bodyFor(token, {
+        notes: huge,
+        permissions: Array.from({ length: 10_000 }, (_, i) => `p:${i}`),
+      }),
+      check,
+    );
+    expect(facts.permissions).toHaveLength(10_000);
+  });
+
+  it('lists every problem of a body broken everywhere at once, in the contract order', () => {
+    expectResponseError(
+      () =>
+        parseTokenResponse(
+          {
+            token: 7,
+            expires_at: false,
+            spiffe_id: 1,
+            permissions: [1],
+            audience: {},
+            ttl_seconds: -1,
+            client_id: 2,
+            tenant_id: 3,
+            workspace_id: 4,
+            status: 5,
+            issued_at: 6,
+            updated_at: 7,
+          },
+          check,
+        ),
+      [
+        'token',
+        'expires_at',
+        'spiffe_id',
+        'permissions[0]',
+        'audience',
+        'ttl_seconds',
+        'client_id',
+        'tenant_id',
+        'workspace_id',
+        'status',
+        'issued_at',
+        'updated_at',
+      ],
+      [],
+    );
+  });
+});
