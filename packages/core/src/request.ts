@@ -104,8 +104,8 @@ export function downstreamError(
     case 401:
       return new AuthSecTokenRejectedError(
         `The API rejected the delegation token (401 from ${method} ${path}).`,
-        undefined,
         {
+          jti: undefined,
           ...facts,
           hint:
             mode === 'mock'
@@ -119,8 +119,8 @@ export function downstreamError(
         scope
           ? `The API refused ${method} ${path} (403): the delegation lacks the "${scope}" permission.`
           : `The API refused ${method} ${path} (403).`,
-        scope,
         {
+          requiredScope: scope,
           ...facts,
           hint: scope
             ? `Ask an AuthSec admin to add "${scope}" to this agent's trust delegation.`
@@ -130,14 +130,11 @@ export function downstreamError(
     }
     case 429: {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-      return new AuthSecRateLimitedError(
-        `The API rate-limited ${method} ${path} (429).`,
+      return new AuthSecRateLimitedError(`The API rate-limited ${method} ${path} (429).`, {
         retryAfterMs,
-        {
-          ...facts,
-          hint: 'Wait retryAfterMs, then try again.',
-        },
-      );
+        ...facts,
+        hint: 'Wait retryAfterMs, then try again.',
+      });
     }
     case 301:
     case 302:
@@ -203,14 +200,11 @@ export async function readJson<T>(
   try {
     value = text === '' ? undefined : JSON.parse(text);
   } catch {
-    throw new AuthSecResponseError(
-      `The API's answer to ${request.method} ${path} is not JSON.`,
-      ['body'],
-      {
-        ...facts,
-        hint: 'Use client.request() for non-JSON answers.',
-      },
-    );
+    throw new AuthSecResponseError(`The API's answer to ${request.method} ${path} is not JSON.`, {
+      issues: ['body'],
+      ...facts,
+      hint: 'Use client.request() for non-JSON answers.',
+    });
   }
   if (!options.schema) return value as T;
   const parsed = options.schema.safeParse(value);
@@ -220,7 +214,10 @@ export async function readJson<T>(
   );
   throw new AuthSecResponseError(
     `The API's answer to ${request.method} ${path} does not match the schema (${[...new Set(issues)].slice(0, 10).join(', ')}).`,
-    [...new Set(issues)],
-    { ...facts, hint: 'Check the schema against what the API returns.' },
+    {
+      issues: [...new Set(issues)],
+      ...facts,
+      hint: 'Check the schema against what the API returns.',
+    },
   );
 }
