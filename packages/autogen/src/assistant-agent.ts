@@ -67,7 +67,7 @@ export class AssistantAgent {
       ...agentNameProblems('AssistantAgent', name),
       ...llmConfigProblems(options?.llmConfig),
     ];
-    if (problems.length > 0) throw new AuthSecConfigError(problems);
+    if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
     this.name = name;
     this.systemMessage = options.systemMessage ?? DEFAULT_SYSTEM_MESSAGE;
     this.#llmConfig = options.llmConfig;
@@ -118,7 +118,7 @@ export class AssistantAgent {
     if (message === undefined || message === null) {
       throw new AuthSecResponseError(
         'The model answered without a message: check that llmConfig points at a chat completions endpoint.',
-        ['choices[0].message'],
+        { issues: ['choices[0].message'] },
       );
     }
     const toolCalls = message.tool_calls ?? [];

@@ -124,7 +124,7 @@ export function defineFunction<S extends z.ZodObject = z.ZodObject<Record<string
   if (scopes.some((item) => typeof item !== 'string' || item.trim() === '')) {
     problems.push(`scope of ${name} must be a permission or a list of them, none blank`);
   }
-  if (problems.length > 0) throw new AuthSecConfigError(problems);
+  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
   return Object.freeze({
     name,
     description: options.description,
@@ -173,7 +173,7 @@ export function createContext(
   const checkMethod = (method: string | undefined) => {
     const verb = (method ?? 'GET').toUpperCase();
     if (!fn.allowWrite && !READ_METHODS.has(verb)) {
-      throw new AuthSecConfigError([
+      throw AuthSecConfigError.fromProblems([
         `function ${fn.name} tried a ${verb} request, but it may only read: pass allowWrite: true to defineFunction to let it write`,
       ]);
     }

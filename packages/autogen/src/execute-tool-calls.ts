@@ -4,6 +4,7 @@ import {
   AuthSecAbortedError,
   AuthSecConfigError,
   AuthSecError,
+  type AuthSecErrorOptions,
   isAuthSecError,
   isFatalAuthSecError,
 } from '@authsec/core';
@@ -26,6 +27,16 @@ export interface ExecuteToolCallsOptions {
    * @default 100
    */
   abortGraceMs?: number;
+}
+
+/** What {@link AuthSecToolCallsError} is built from. */
+export interface AuthSecToolCallsErrorOptions extends AuthSecErrorOptions {
+  /** Every fatal (or abort) error, first one first. */
+  errors: readonly AuthSecError[];
+  /** The completed calls' `tool` messages. */
+  messages: readonly ToolMessage[];
+  /** The ids without a result. */
+  unansweredToolCallIds: readonly string[];
 }
 
 /**
@@ -58,26 +69,44 @@ export class AuthSecToolCallsError extends AuthSecError {
 
   /**
    * Collects the run-stopping errors of one batch of tool calls with the answers that completed.
+   * @param message - usually {@link AuthSecToolCallsError.fromErrors}'s, built from the first error
+   * @param options - `errors` (at least one), `messages` (the completed calls' answers),
+   *   `unansweredToolCallIds`, plus the shared options (`code` is the first error's)
+   */
+  constructor(message: string, options: AuthSecToolCallsErrorOptions) {
+    super(message, options);
+    this.errors = Object.freeze([...options.errors]);
+    this.messages = Object.freeze([...options.messages]);
+    this.unansweredToolCallIds = Object.freeze([...options.unansweredToolCallIds]);
+  }
+
+  /**
+   * The error for a batch: the first fatal error's code, hint and request facts, that error as `cause`.
    * @param errors - the fatal errors, at least one
    * @param messages - the completed calls' messages
    * @param unansweredToolCallIds - ids without an answer
+   * @returns the error, to throw
    */
-  constructor(
+  static fromErrors(
     errors: readonly AuthSecError[],
     messages: readonly ToolMessage[],
     unansweredToolCallIds: readonly string[],
-  ) {
+  ): AuthSecToolCallsError {
     const first = errors[0] as AuthSecError;
-    super(first.code, `A function call failed and the run must stop: ${first.message}`, {
-      cause: first,
-      ...(first.hint !== undefined && { hint: first.hint }),
-      ...(first.status !== undefined && { status: first.status }),
-      ...(first.method !== undefined && { method: first.method }),
-      ...(first.path !== undefined && { path: first.path }),
-    });
-    this.errors = Object.freeze([...errors]);
-    this.messages = Object.freeze([...messages]);
-    this.unansweredToolCallIds = Object.freeze([...unansweredToolCallIds]);
+    return new AuthSecToolCallsError(
+      `A function call failed and the run must stop: ${first.message}`,
+      {
+        code: first.code,
+        cause: first,
+        ...(first.hint !== undefined && { hint: first.hint }),
+        ...(first.status !== undefined && { status: first.status }),
+        ...(first.method !== undefined && { method: first.method }),
+        ...(first.path !== undefined && { path: first.path }),
+        errors,
+        messages,
+        unansweredToolCallIds,
+      },
+    );
   }
 }
 
@@ -121,7 +150,7 @@ export async function executeToolCalls(
       `abortGraceMs must be a number of milliseconds, 0 or more (got ${String(graceMs)})`,
     );
   }
-  if (problems.length > 0) throw new AuthSecConfigError(problems);
+  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
   const { signal } = options;
   const maxChars = options.maxResultChars ?? 20_000;
   const seen = new Set<string>();
@@ -170,7 +199,7 @@ export async function executeToolCalls(
     }
   });
   if (fatal.length === 0 && unanswered.length > 0) fatal.push(abortError(undefined));
-  if (fatal.length > 0) throw new AuthSecToolCallsError(fatal, messages, unanswered);
+  if (fatal.length > 0) throw AuthSecToolCallsError.fromErrors(fatal, messages, unanswered);
   return messages;
 }
 

@@ -92,7 +92,7 @@ export function createFunctionMap(
       functionMap[fn.name] = mapFunction(fn, options.client, maxChars);
     }
   }
-  if (problems.length > 0) throw new AuthSecConfigError(problems);
+  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
   const tools = functions.map(
     (fn): FunctionToolDefinition => ({
       type: 'function',

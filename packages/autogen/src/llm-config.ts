@@ -78,7 +78,7 @@ export async function resolveLlm(
   if ('client' in config) return { client: config.client, model: config.model };
   const entry = config.config_list?.[0];
   if (entry === undefined) {
-    throw new AuthSecConfigError([
+    throw AuthSecConfigError.fromProblems([
       'llmConfig.config_list is empty: give it one entry, { model, api_key, base_url }',
     ]);
   }
@@ -86,7 +86,7 @@ export async function resolveLlm(
   try {
     ({ OpenAI } = await import('openai'));
   } catch {
-    throw new AuthSecConfigError([
+    throw AuthSecConfigError.fromProblems([
       'llmConfig.config_list needs the openai package: run `npm install openai`, or pass llmConfig: { client, model }',
     ]);
   }
@@ -99,7 +99,7 @@ export async function resolveLlm(
   } catch {
     // The openai client refuses to start without a key; its own error is replaced by one that
     // names both places a key can come from.
-    throw new AuthSecConfigError([
+    throw AuthSecConfigError.fromProblems([
       entry.api_key
         ? 'the openai client refused llmConfig.config_list[0]: check model, api_key and base_url'
         : 'llmConfig.config_list[0].api_key is missing: pass `api_key` or set `OPENAI_API_KEY`',

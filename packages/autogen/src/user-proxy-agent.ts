@@ -129,7 +129,7 @@ export class UserProxyAgent {
     if (!Number.isFinite(abortGraceMs) || abortGraceMs < 0) {
       problems.push('abortGraceMs must be a number of milliseconds, 0 or more');
     }
-    if (problems.length > 0) throw new AuthSecConfigError(problems);
+    if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
     const map = options.functionMap ?? {};
     const isResult = isFunctionMapResult(map);
     this.#functionMap = isResult ? map.functionMap : map;

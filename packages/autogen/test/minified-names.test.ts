@@ -26,18 +26,25 @@ describe('names in a minified bundle', () => {
       logLevel: 'silent',
     });
     const minified = (await import(pathToFileURL(outfile).href)) as {
-      AuthSecToolCallsError: new (
-        errors: readonly Error[],
-        messages: readonly unknown[],
-        ids: readonly string[],
-      ) => Error & { toJSON(): { name: string } };
+      AuthSecToolCallsError: {
+        name: string;
+        fromErrors(
+          errors: readonly Error[],
+          messages: readonly unknown[],
+          ids: readonly string[],
+        ): Error & { toJSON(): { name: string } };
+      };
       FunctionCallError: new (code: string, message: string) => Error;
     };
     const { AuthSecToolCallsError, FunctionCallError } = minified;
     expect(AuthSecToolCallsError.name, 'the minifier renamed the class').not.toBe(
       'AuthSecToolCallsError',
     );
-    const error = new AuthSecToolCallsError([new AuthSecConfigError(['x'])], [], ['call_1']);
+    const error = AuthSecToolCallsError.fromErrors(
+      [AuthSecConfigError.fromProblems(['x'])],
+      [],
+      ['call_1'],
+    );
     expect(error.name).toBe('AuthSecToolCallsError');
     expect(error.toJSON().name).toBe('AuthSecToolCallsError');
     expect(String(error)).toMatch(/^AuthSecToolCallsError \[ERR_AUTHSEC_CONFIG\]/);

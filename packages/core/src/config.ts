@@ -316,7 +316,7 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   const clock = options.clock ?? Date.now;
 
   if (problems.length > 0)
-    throw new AuthSecConfigError(problems, {
+    throw AuthSecConfigError.fromProblems(problems, {
       hint: 'Fix the settings listed; see the configuration table in the @authsec/core README.',
     });
 

@@ -1,6 +1,6 @@
 // Adds context to an AuthSec error without losing anything: same class, code and fields, new message.
 
-import { isAuthSecError } from './errors.js';
+import { type AuthSecError, errorOptionsOf, isAuthSecError } from './errors.js';
 
 /**
  * A copy of an AuthSec error whose message starts with `context`: the same class (so `instanceof`
@@ -21,6 +21,44 @@ import { isAuthSecError } from './errors.js';
  */
 export function withErrorContext<E>(error: E, context: string): E {
   if (!isAuthSecError(error)) return error;
+  const message = `${context}: ${error.message}`;
+  const options = errorOptionsOf(error);
+  const copy = options === undefined ? copyFields(error) : rebuild(error, message, options);
+  const hidden = { writable: true, configurable: true, enumerable: false } as const;
+  Object.defineProperty(copy, 'message', { ...hidden, value: message });
+  Object.defineProperty(copy, 'cause', { ...hidden, value: error });
+  // The original's frames under the new first line, so the trace still points where it failed.
+  const head = `${error.name}: ${error.message}`;
+  const frames = error.stack?.startsWith(head) ? error.stack.slice(head.length) : '';
+  Object.defineProperty(copy, 'stack', { ...hidden, value: `${error.name}: ${message}${frames}` });
+  return copy as E;
+}
+
+/** A new error of the same class from the options the original was built with (every field). */
+function rebuild(
+  error: AuthSecError,
+  message: string,
+  options: Readonly<Record<string, unknown>>,
+): Record<PropertyKey, unknown> {
+  const Class = error.constructor as new (message: string, options: object) => AuthSecError;
+  const copy = new Class(message, { ...options, cause: error }) as unknown as Record<
+    PropertyKey,
+    unknown
+  >;
+  // A subclass defined elsewhere may set fields its options do not hold (or change `code`): the
+  // original's own fields win, so nothing is lost.
+  for (const key of Reflect.ownKeys(error)) {
+    if (typeof key === 'symbol' || key === 'message' || key === 'stack' || key === 'cause') {
+      continue;
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(error, key);
+    if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
+  }
+  return copy;
+}
+
+/** For an error from another copy of this package (no stored options): copy its own fields. */
+function copyFields(error: AuthSecError): Record<PropertyKey, unknown> {
   const copy = Object.create(Object.getPrototypeOf(error) as object) as Record<
     PropertyKey,
     unknown
@@ -30,13 +68,5 @@ export function withErrorContext<E>(error: E, context: string): E {
     const descriptor = Object.getOwnPropertyDescriptor(error, key);
     if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
   }
-  const message = `${context}: ${error.message}`;
-  const hidden = { writable: true, configurable: true, enumerable: false } as const;
-  Object.defineProperty(copy, 'message', { ...hidden, value: message });
-  Object.defineProperty(copy, 'cause', { ...hidden, value: error });
-  // The original's frames under the new first line, so the trace still points where it failed.
-  const head = `${error.name}: ${error.message}`;
-  const frames = error.stack?.startsWith(head) ? error.stack.slice(head.length) : '';
-  Object.defineProperty(copy, 'stack', { ...hidden, value: `${error.name}: ${message}${frames}` });
-  return copy as E;
+  return copy;
 }

@@ -38,6 +38,24 @@ export interface AuthSecErrorOptions extends AuthSecRequestFacts {
   hint?: string;
   /** An underlying error; keep it free of secrets (never an HTTP library's error, which holds headers). */
   cause?: unknown;
+  /**
+   * The code, for a subclass defined outside core that carries another error's code; core's
+   * classes take theirs from their `static code`.
+   */
+  code?: AuthSecErrorCode;
+}
+
+const OPTIONS = Symbol.for('authsec.error.options');
+
+/**
+ * The options an AuthSec error was built from (its own fields included), or `undefined` for an
+ * error built by another copy of this package. Used by `withErrorContext()` to rebuild an error.
+ * @internal
+ */
+export function errorOptionsOf(error: AuthSecError): Readonly<Record<string, unknown>> | undefined {
+  return (error as unknown as Record<symbol, Readonly<Record<string, unknown>> | undefined>)[
+    OPTIONS
+  ];
 }
 
 /** The shape of `error.toJSON()`: safe to log, and safe to hand back to a model as a tool result. */
@@ -62,6 +80,8 @@ export interface AuthSecErrorJSON {
  * ```
  */
 export class AuthSecError extends Error {
+  /** The code of errors of this class; a subclass sets its own. */
+  static readonly code: AuthSecErrorCode | undefined = undefined;
   /** A stable, documented code such as `ERR_AUTHSEC_CONFIG`. */
   readonly code: AuthSecErrorCode;
   /** What to do about it, when known. */
@@ -72,17 +92,24 @@ export class AuthSecError extends Error {
   /** The request path, without query string. */
   readonly path: string | undefined;
 
-  constructor(code: AuthSecErrorCode, message: string, options: AuthSecErrorOptions = {}) {
+  /**
+   * @param message - what happened, then what to do
+   * @param options - the shared facts (`hint`, `cause`, `status`, `method`, `path`) and, in a
+   *   subclass, its own fields; kept so `withErrorContext()` can rebuild the error
+   */
+  constructor(message: string, options: AuthSecErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const code = options.code ?? (new.target as { code?: AuthSecErrorCode }).code;
     // Core's classes name themselves with a string literal (a field that overrides this), so a
     // minified bundle still says 'AuthSecConfigError'; a subclass defined elsewhere keeps its own.
     this.name = new.target === AuthSecError ? 'AuthSecError' : new.target.name;
-    this.code = code;
+    this.code = code ?? 'ERR_AUTHSEC_HTTP';
     this.hint = options.hint;
     this.status = options.status;
     this.method = options.method;
     this.path = options.path;
     Object.defineProperty(this, MARKER, { value: true });
+    Object.defineProperty(this, OPTIONS, { value: Object.freeze({ ...options }) });
   }
 
   /** `{ name, code, message, hint, status }`: no request details, no secrets. */
@@ -136,12 +163,37 @@ export function isAuthSecError(error: unknown): error is AuthSecError {
 export class AuthSecConfigError extends AuthSecError {
   override name = 'AuthSecConfigError';
   /** Each problem on its own, naming the option and the environment variable. */
+  static override readonly code = 'ERR_AUTHSEC_CONFIG';
   readonly problems: readonly string[];
-  constructor(problems: readonly string[], options: AuthSecErrorOptions = {}) {
+  /**
+   * @param message - usually {@link AuthSecConfigError.fromProblems}'s, which lists `problems`
+   * @param options - `problems` plus the shared options
+   */
+  constructor(message: string, options: AuthSecErrorOptions & { problems: readonly string[] }) {
+    super(message, options);
+    this.problems = Object.freeze([...options.problems]);
+  }
+
+  /**
+   * The error for a list of problems, with the standard message that lists them all.
+   * @param problems - each naming the option and the environment variable
+   * @param options - the shared options
+   * @returns the error, to throw
+   * @example
+   * ```ts
+   * throw AuthSecConfigError.fromProblems(['clientId is missing: pass `clientId` or set `AUTHSEC_AGENT_CLIENT_ID`']);
+   * ```
+   */
+  static fromProblems(
+    problems: readonly string[],
+    options: AuthSecErrorOptions = {},
+  ): AuthSecConfigError {
     const list =
       problems.length === 1 ? ` ${problems[0]}` : `\n${problems.map((p) => `  - ${p}`).join('\n')}`;
-    super('ERR_AUTHSEC_CONFIG', `Invalid AuthSec configuration:${list}`, options);
-    this.problems = Object.freeze([...problems]);
+    return new AuthSecConfigError(`Invalid AuthSec configuration:${list}`, {
+      ...options,
+      problems,
+    });
   }
 }
 
@@ -159,9 +211,7 @@ export class AuthSecConfigError extends AuthSecError {
  */
 export class AuthSecNetworkError extends AuthSecError {
   override name = 'AuthSecNetworkError';
-  constructor(message: string, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_NETWORK', message, options);
-  }
+  static override readonly code = 'ERR_AUTHSEC_NETWORK';
 }
 
 /**
@@ -180,9 +230,10 @@ export class AuthSecTimeoutError extends AuthSecError {
   override name = 'AuthSecTimeoutError';
   /** The limit that was reached, in milliseconds. */
   readonly timeoutMs: number;
-  constructor(message: string, timeoutMs: number, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_TIMEOUT', message, options);
-    this.timeoutMs = timeoutMs;
+  static override readonly code = 'ERR_AUTHSEC_TIMEOUT';
+  constructor(message: string, options: AuthSecErrorOptions & { timeoutMs: number }) {
+    super(message, options);
+    this.timeoutMs = options.timeoutMs;
   }
 }
 
@@ -200,11 +251,12 @@ export class AuthSecTimeoutError extends AuthSecError {
  */
 export class AuthSecAbortedError extends AuthSecError {
   override name = 'AuthSecAbortedError';
+  static override readonly code = 'ERR_AUTHSEC_ABORTED';
   constructor(
     message = 'The AuthSec call was aborted by its signal.',
     options: AuthSecErrorOptions = {},
   ) {
-    super('ERR_AUTHSEC_ABORTED', message, options);
+    super(message, options);
   }
 }
 
@@ -222,11 +274,9 @@ export class AuthSecAbortedError extends AuthSecError {
  */
 export class AuthSecClosedError extends AuthSecError {
   override name = 'AuthSecClosedError';
-  constructor(options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_CLOSED', 'This AuthSecClient is closed.', {
-      hint: 'Create a new AuthSecClient; close() is final.',
-      ...options,
-    });
+  static override readonly code = 'ERR_AUTHSEC_CLOSED';
+  constructor(message = 'This AuthSecClient is closed.', options: AuthSecErrorOptions = {}) {
+    super(message, { hint: 'Create a new AuthSecClient; close() is final.', ...options });
   }
 }
 
@@ -246,8 +296,12 @@ export class AuthSecHttpError extends AuthSecError {
   override name = 'AuthSecHttpError';
   /** How long the server asked to wait (`Retry-After` on a 503, say), when it said. */
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, options: AuthSecErrorOptions & { retryAfterMs?: number } = {}) {
-    super('ERR_AUTHSEC_HTTP', message, options);
+  static override readonly code = 'ERR_AUTHSEC_HTTP';
+  constructor(
+    message: string,
+    options: AuthSecErrorOptions & { retryAfterMs?: number | undefined } = {},
+  ) {
+    super(message, options);
     this.retryAfterMs = options.retryAfterMs;
   }
 }
@@ -268,13 +322,13 @@ export class AuthSecRateLimitedError extends AuthSecError {
   override name = 'AuthSecRateLimitedError';
   /** How long the server asked to wait, when it said. */
   readonly retryAfterMs: number | undefined;
+  static override readonly code = 'ERR_AUTHSEC_RATE_LIMITED';
   constructor(
     message: string,
-    retryAfterMs: number | undefined,
-    options: AuthSecErrorOptions = {},
+    options: AuthSecErrorOptions & { retryAfterMs?: number | undefined } = {},
   ) {
-    super('ERR_AUTHSEC_RATE_LIMITED', message, options);
-    this.retryAfterMs = retryAfterMs;
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -292,9 +346,7 @@ export class AuthSecRateLimitedError extends AuthSecError {
  */
 export class AuthSecUnauthenticatedError extends AuthSecError {
   override name = 'AuthSecUnauthenticatedError';
-  constructor(message: string, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_UNAUTHENTICATED', message, options);
-  }
+  static override readonly code = 'ERR_AUTHSEC_UNAUTHENTICATED';
 }
 
 /** `json` plus `requiredScope` when it is known. */
@@ -320,13 +372,13 @@ function withRequiredScope(
 export class AuthSecPermissionError extends AuthSecError {
   override name = 'AuthSecPermissionError';
   readonly requiredScope: string | undefined;
+  static override readonly code = 'ERR_AUTHSEC_FORBIDDEN';
   constructor(
     message: string,
-    requiredScope: string | undefined,
-    options: AuthSecErrorOptions = {},
+    options: AuthSecErrorOptions & { requiredScope?: string | undefined } = {},
   ) {
-    super('ERR_AUTHSEC_FORBIDDEN', message, options);
-    this.requiredScope = requiredScope;
+    super(message, options);
+    this.requiredScope = options.requiredScope;
   }
 
   override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
@@ -353,13 +405,13 @@ export class AuthSecPullForbiddenError extends AuthSecError {
   override name = 'AuthSecPullForbiddenError';
   /** The permission AuthSec's `WWW-Authenticate` challenge named, when it named a plausible one. */
   readonly requiredScope: string | undefined;
+  static override readonly code = 'ERR_AUTHSEC_PULL_FORBIDDEN';
   constructor(
     message: string,
-    requiredScope: string | undefined,
-    options: AuthSecErrorOptions = {},
+    options: AuthSecErrorOptions & { requiredScope?: string | undefined } = {},
   ) {
-    super('ERR_AUTHSEC_PULL_FORBIDDEN', message, options);
-    this.requiredScope = requiredScope;
+    super(message, options);
+    this.requiredScope = options.requiredScope;
   }
 
   override toJSON(): AuthSecErrorJSON & { requiredScope?: string } {
@@ -384,9 +436,13 @@ export class AuthSecNotAuthSecServerError extends AuthSecError {
   override name = 'AuthSecNotAuthSecServerError';
   /** The configured server root that answered (no credentials, no query), when known. */
   readonly baseUrl: string | undefined;
-  constructor(message: string, baseUrl: string | undefined, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_NOT_AUTHSEC_SERVER', message, options);
-    this.baseUrl = baseUrl;
+  static override readonly code = 'ERR_AUTHSEC_NOT_AUTHSEC_SERVER';
+  constructor(
+    message: string,
+    options: AuthSecErrorOptions & { baseUrl?: string | undefined } = {},
+  ) {
+    super(message, options);
+    this.baseUrl = options.baseUrl;
   }
 }
 
@@ -404,9 +460,7 @@ export class AuthSecNotAuthSecServerError extends AuthSecError {
  */
 export class AuthSecClientNotFoundError extends AuthSecError {
   override name = 'AuthSecClientNotFoundError';
-  constructor(message: string, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_CLIENT_NOT_FOUND', message, options);
-  }
+  static override readonly code = 'ERR_AUTHSEC_CLIENT_NOT_FOUND';
 }
 
 /**
@@ -423,9 +477,7 @@ export class AuthSecClientNotFoundError extends AuthSecError {
  */
 export class AuthSecDelegationNotFoundError extends AuthSecError {
   override name = 'AuthSecDelegationNotFoundError';
-  constructor(message: string, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_DELEGATION_NOT_FOUND', message, options);
-  }
+  static override readonly code = 'ERR_AUTHSEC_DELEGATION_NOT_FOUND';
 }
 
 /**
@@ -444,9 +496,13 @@ export class AuthSecDelegationExpiredError extends AuthSecError {
   override name = 'AuthSecDelegationExpiredError';
   /** When it expired, when the server said. */
   readonly expiredAt: Date | undefined;
-  constructor(message: string, expiredAt: Date | undefined, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_DELEGATION_EXPIRED', message, options);
-    this.expiredAt = expiredAt;
+  static override readonly code = 'ERR_AUTHSEC_DELEGATION_EXPIRED';
+  constructor(
+    message: string,
+    options: AuthSecErrorOptions & { expiredAt?: Date | undefined } = {},
+  ) {
+    super(message, options);
+    this.expiredAt = options.expiredAt;
   }
 }
 
@@ -466,9 +522,13 @@ export class AuthSecResponseError extends AuthSecError {
   override name = 'AuthSecResponseError';
   /** The offending fields or checks, e.g. `expires_at`, `token.header.alg`. */
   readonly issues: readonly string[];
-  constructor(message: string, issues: readonly string[] = [], options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_BAD_RESPONSE', message, options);
-    this.issues = Object.freeze([...issues]);
+  static override readonly code = 'ERR_AUTHSEC_BAD_RESPONSE';
+  constructor(
+    message: string,
+    options: AuthSecErrorOptions & { issues?: readonly string[] | undefined } = {},
+  ) {
+    super(message, options);
+    this.issues = Object.freeze([...(options.issues ?? [])]);
   }
 }
 
@@ -501,9 +561,10 @@ export type AuthSecTokenErrorReason =
 export class AuthSecTokenError extends AuthSecError {
   override name = 'AuthSecTokenError';
   readonly reason: AuthSecTokenErrorReason;
-  constructor(reason: AuthSecTokenErrorReason, message: string, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_TOKEN_INVALID', message, options);
-    this.reason = reason;
+  static override readonly code = 'ERR_AUTHSEC_TOKEN_INVALID';
+  constructor(message: string, options: AuthSecErrorOptions & { reason: AuthSecTokenErrorReason }) {
+    super(message, options);
+    this.reason = options.reason;
   }
 
   override toJSON(): AuthSecErrorJSON & { reason: AuthSecTokenErrorReason } {
@@ -528,9 +589,10 @@ export class AuthSecTokenRejectedError extends AuthSecError {
   override name = 'AuthSecTokenRejectedError';
   /** The rejected token's `jti`, safe to log. */
   readonly jti: string | undefined;
-  constructor(message: string, jti: string | undefined, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_TOKEN_REJECTED', message, options);
-    this.jti = jti;
+  static override readonly code = 'ERR_AUTHSEC_TOKEN_REJECTED';
+  constructor(message: string, options: AuthSecErrorOptions & { jti?: string | undefined } = {}) {
+    super(message, options);
+    this.jti = options.jti;
   }
 }
 
@@ -550,8 +612,12 @@ export class AuthSecOriginNotAllowedError extends AuthSecError {
   override name = 'AuthSecOriginNotAllowedError';
   /** The refused origin (scheme, host, port): never a path, query or credentials. */
   readonly origin: string | undefined;
-  constructor(message: string, origin: string | undefined, options: AuthSecErrorOptions = {}) {
-    super('ERR_AUTHSEC_ORIGIN_NOT_ALLOWED', message, options);
-    this.origin = origin;
+  static override readonly code = 'ERR_AUTHSEC_ORIGIN_NOT_ALLOWED';
+  constructor(
+    message: string,
+    options: AuthSecErrorOptions & { origin?: string | undefined } = {},
+  ) {
+    super(message, options);
+    this.origin = options.origin;
   }
 }

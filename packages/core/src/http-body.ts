@@ -50,15 +50,15 @@ export function bodyReadError(error: unknown, ctx: BodyReadContext): AuthSecErro
   if (isAuthSecError(error)) return error;
   const facts = { method: ctx.method, path: ctx.path };
   const cause = ctx.signal?.aborted ? (ctx.abortCause?.() ?? 'timeout') : undefined;
-  if (cause === 'closed') return new AuthSecClosedError(facts);
+  if (cause === 'closed') return new AuthSecClosedError(undefined, facts);
   if (cause === 'caller') return new AuthSecAbortedError(undefined, facts);
   const name = (error as { name?: unknown } | null)?.name;
   const fromAuthSec = ctx.peer === 'AuthSec';
   if (cause === 'timeout' || name === 'TimeoutError') {
     return new AuthSecTimeoutError(
       `${fromAuthSec ? 'AuthSec' : 'The API'} did not finish sending its answer to ${ctx.method} ${ctx.path} in time${ctx.timeoutMs === undefined ? '' : ` (${ctx.timeoutMs} ms)`}.`,
-      ctx.timeoutMs ?? 0,
       {
+        timeoutMs: ctx.timeoutMs ?? 0,
         ...facts,
         hint: fromAuthSec
           ? 'Check AUTHSEC_BASE_URL and the network, or raise timeoutMs / AUTHSEC_TIMEOUT_MS.'
@@ -109,8 +109,8 @@ async function readBody(
   const tooLarge = () =>
     new AuthSecResponseError(
       `${ctx.peer === 'AuthSec' ? "AuthSec's answer" : `The API's answer to ${`${ctx.method} ${ctx.path}`.trim()}`} is larger than ${maxBytes} bytes; the SDK stopped reading it.`,
-      ['body'],
       {
+        issues: ['body'],
         status: response.status,
         ...(ctx.method ? { method: ctx.method } : {}),
         ...(ctx.path ? { path: ctx.path } : {}),
@@ -198,7 +198,7 @@ export async function readText(
 ): Promise<string | { text: string; truncated: boolean }> {
   const { maxBytes } = options;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-    throw new AuthSecConfigError(
+    throw AuthSecConfigError.fromProblems(
       [`readText: maxBytes must be a whole number of bytes, got ${String(maxBytes)}.`],
       {
         hint: 'Pass maxBytes as a non-negative integer, such as 1_000_000.',

@@ -46,6 +46,7 @@ export {
 export { expandPath, pathParameters } from './path-template.js';
 export { fingerprint, redact } from './redact.js';
 export type { AuthSecRequestJsonOptions, AuthSecRequestOptions, QueryValue } from './request.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
 export type { DelegationTokenInfo } from './token-info.js';
 export type { AuthSecMode } from './types.js';
 export {

@@ -77,8 +77,8 @@ export async function callAuthSec(
   const timedOut = () =>
     new AuthSecTimeoutError(
       `AuthSec did not answer ${method} ${fullPath} within ${ctx.timeoutMs} ms.`,
-      ctx.timeoutMs,
       {
+        timeoutMs: ctx.timeoutMs,
         method,
         path: fullPath,
         hint: 'Check `baseUrl` / AUTHSEC_BASE_URL and the network, or raise `timeoutMs`.',
@@ -232,9 +232,9 @@ async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<Key
   });
   if (status === 404) {
     throw new AuthSecTokenError(
-      'workspace',
       `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404), so no token of it can be verified.`,
       {
+        reason: 'workspace',
         status,
         method: 'GET',
         path,
@@ -244,16 +244,13 @@ async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<Key
   }
   if (status < 200 || status >= 300) throw httpError(status, 'GET', path, 'the key bundle request');
   const broken = (why: string) =>
-    new AuthSecResponseError(
-      `AuthSec's key bundle for workspace ${workspaceId} ${why}.`,
-      ['keys'],
-      {
-        status,
-        method: 'GET',
-        path,
-        hint: 'Check that `baseUrl` / AUTHSEC_BASE_URL is the AuthSec server root, not a proxy or another API.',
-      },
-    );
+    new AuthSecResponseError(`AuthSec's key bundle for workspace ${workspaceId} ${why}.`, {
+      issues: ['keys'],
+      status,
+      method: 'GET',
+      path,
+      hint: 'Check that `baseUrl` / AUTHSEC_BASE_URL is the AuthSec server root, not a proxy or another API.',
+    });
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -359,9 +356,9 @@ export class BundleCache {
     if (entry.inflight) return entry.inflight;
     return Promise.reject(
       new AuthSecTokenError(
-        'workspace',
         `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404 moments ago), so no token of it can be verified.`,
         {
+          reason: 'workspace',
           status: 404,
           method: 'GET',
           path: new URL(`${ctx.baseUrl}${BUNDLE_PATH}`).pathname,

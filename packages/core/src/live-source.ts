@@ -169,16 +169,13 @@ export class LiveTokenSource {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new AuthSecResponseError(
-        'AuthSec answered 200 with a body that is not JSON.',
-        ['body'],
-        {
-          status,
-          method: 'GET',
-          path: this.#path,
-          hint: 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a web page or proxy.',
-        },
-      );
+      throw new AuthSecResponseError('AuthSec answered 200 with a body that is not JSON.', {
+        issues: ['body'],
+        status,
+        method: 'GET',
+        path: this.#path,
+        hint: 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a web page or proxy.',
+      });
     }
     try {
       return parseTokenResponse(body, {
@@ -188,7 +185,8 @@ export class LiveTokenSource {
     } catch (error) {
       if (!(error instanceof AuthSecResponseError)) throw error;
       // The checks know the body, not the request: add where the answer came from.
-      throw new AuthSecResponseError(error.message, error.issues, {
+      throw new AuthSecResponseError(error.message, {
+        issues: error.issues,
         status,
         method: 'GET',
         path: this.#path,
@@ -248,8 +246,8 @@ export class LiveTokenSource {
         if (error.response.status === 429) {
           throw new AuthSecRateLimitedError(
             `AuthSec rate-limited the pull (429) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
-            waitMs,
             {
+              retryAfterMs: waitMs,
               status: 429,
               method: 'GET',
               path: this.#path,
@@ -306,8 +304,8 @@ export class LiveTokenSource {
     if (isTimeoutError(error)) {
       return new AuthSecTimeoutError(
         `AuthSec did not answer within ${this.#config.timeoutMs} ms (${this.#config.maxRetries + 1} attempt${this.#config.maxRetries === 0 ? '' : 's'}).`,
-        this.#config.timeoutMs,
         {
+          timeoutMs: this.#config.timeoutMs,
           method: 'GET',
           path: this.#path,
           hint: 'Check AUTHSEC_BASE_URL and the network, or raise timeoutMs / AUTHSEC_TIMEOUT_MS.',
@@ -348,8 +346,8 @@ function abortError(
   if (callerSignal?.aborted) return new AuthSecAbortedError(undefined, { method: 'GET', path });
   return new AuthSecTimeoutError(
     `The delegation token pull did not finish within its ${totalTimeoutMs} ms budget (retries included).`,
-    totalTimeoutMs,
     {
+      timeoutMs: totalTimeoutMs,
       method: 'GET',
       path,
       hint: 'Check AUTHSEC_BASE_URL and the network, or raise totalTimeoutMs.',

@@ -74,7 +74,7 @@ export class MockTokenSource {
   constructor(options: MockTokenOptions = {}) {
     const ttlSeconds = options.ttlSeconds ?? 3600;
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
-      throw new AuthSecConfigError([
+      throw AuthSecConfigError.fromProblems([
         `ttlSeconds must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}: pass another \`ttlSeconds\` to MockTokenSource`,
       ]);
     }

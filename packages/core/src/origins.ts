@@ -56,12 +56,7 @@ export class OriginPolicy {
     const refuse = (why: string, hint: string) => {
       throw new AuthSecOriginNotAllowedError(
         `Refused to send the delegation token to ${url.origin}: ${why}. Nothing was sent.`,
-        url.origin,
-        {
-          method,
-          path: url.pathname,
-          hint,
-        },
+        { origin: url.origin, method, path: url.pathname, hint },
       );
     };
     if (url.username || url.password) {
@@ -113,15 +108,12 @@ function hasDotDotSegment(path: string): boolean {
 export function joinPath(base: URL, relative: string, method: string): URL {
   const basePath = base.pathname.replace(/\/+$/, '');
   const refuse = (why: string): never => {
-    throw new AuthSecOriginNotAllowedError(
-      `Refused the path: ${why}. Nothing was sent.`,
-      base.origin,
-      {
-        method,
-        path: basePath || '/',
-        hint: 'Pass a path under downstreamUrl (e.g. /docs), or an absolute URL on an allowed origin.',
-      },
-    );
+    throw new AuthSecOriginNotAllowedError(`Refused the path: ${why}. Nothing was sent.`, {
+      origin: base.origin,
+      method,
+      path: basePath || '/',
+      hint: 'Pass a path under downstreamUrl (e.g. /docs), or an absolute URL on an allowed origin.',
+    });
   };
   // Checked before parsing: the parser strips tab, CR and LF, so `.\t.` would become `..` after
   // every check of the text.

@@ -23,7 +23,7 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 export function expandPath(template: string, params: Readonly<Record<string, unknown>>): string {
   return template.replace(PLACEHOLDER, (_match, name: string) => {
     if (!(name in params)) {
-      throw new AuthSecConfigError([
+      throw AuthSecConfigError.fromProblems([
         `the path template ${template} names {${name}}, but no such parameter was given`,
       ]);
     }

@@ -117,8 +117,8 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
     case 403:
       return new AuthSecPullForbiddenError(
         'AuthSec refused to hand this agent its delegation token (403).',
-        requiredScopeOf(failure.headers),
         {
+          requiredScope: requiredScopeOf(failure.headers),
           ...facts,
           hint: "The session or agent may not pull this agent's token: ask a workspace admin to check the trust delegation and the session's rights. Retrying the tool call will not help.",
         },
@@ -144,17 +144,17 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
       );
     case 410: {
       const expiredAt = body.expiredAt === undefined ? undefined : parseRfc3339(body.expiredAt);
-      return new AuthSecDelegationExpiredError(
-        'The delegation for this agent has expired (410).',
-        expiredAt === undefined ? undefined : new Date(expiredAt),
-        { ...facts, hint: 'Ask an AuthSec admin to delegate a new token to this agent.' },
-      );
+      return new AuthSecDelegationExpiredError('The delegation for this agent has expired (410).', {
+        expiredAt: expiredAt === undefined ? undefined : new Date(expiredAt),
+        ...facts,
+        hint: 'Ask an AuthSec admin to delegate a new token to this agent.',
+      });
     }
     case 429:
       return new AuthSecRateLimitedError(
         `AuthSec rate-limited the pull (429)${failure.retryAfterMs === undefined ? '' : `; it asked to wait ${Math.ceil(failure.retryAfterMs / 1000)} s`}.`,
-        failure.retryAfterMs,
         {
+          retryAfterMs: failure.retryAfterMs,
           ...facts,
           hint: 'Reuse one AuthSecClient per process: it caches the token and shares concurrent pulls.',
         },
@@ -191,8 +191,8 @@ function notAuthSecServer(failure: PullFailure): AuthSecNotAuthSecServerError {
   const baseUrl = failure.origin === undefined ? undefined : `${failure.origin}${prefix}`;
   return new AuthSecNotAuthSecServerError(
     `This does not look like an AuthSec server at ${baseUrl ?? 'the configured base URL'}: the pull answered 404 with a body AuthSec never sends.`,
-    baseUrl,
     {
+      baseUrl,
       status: 404,
       method: 'GET',
       path: failure.path,

@@ -1,6 +1,5 @@
 // client.request() and client.requestJson(): authorized calls that resolve on 2xx and throw typed errors otherwise.
 
-import type { ZodType } from 'zod';
 import {
   type AuthSecError,
   AuthSecHttpError,
@@ -11,6 +10,7 @@ import {
 } from './errors.js';
 import { requiredScopeOf } from './pull-errors.js';
 import { parseRetryAfter } from './retry-after.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import {
   type HeldResponse,
   isIdempotent,
@@ -52,8 +52,8 @@ export interface AuthSecRequestOptions {
 
 /** Options for {@link AuthSecClient.requestJson}. */
 export interface AuthSecRequestJsonOptions<T> extends AuthSecRequestOptions {
-  /** Validates the parsed body; failures name field paths, never values. */
-  schema?: ZodType<T>;
+  /** Any Standard Schema v1 (zod 3.25+/4, valibot, arktype, or a `~standard` object) that validates the parsed body; failures name field paths, never values. */
+  schema?: StandardSchemaV1<unknown, T>;
   /** The largest body read. @default 10 MiB */
   maxResponseBytes?: number;
 }
@@ -104,8 +104,8 @@ export function downstreamError(
     case 401:
       return new AuthSecTokenRejectedError(
         `The API rejected the delegation token (401 from ${method} ${path}).`,
-        undefined,
         {
+          jti: undefined,
           ...facts,
           hint:
             mode === 'mock'
@@ -119,8 +119,8 @@ export function downstreamError(
         scope
           ? `The API refused ${method} ${path} (403): the delegation lacks the "${scope}" permission.`
           : `The API refused ${method} ${path} (403).`,
-        scope,
         {
+          requiredScope: scope,
           ...facts,
           hint: scope
             ? `Ask an AuthSec admin to add "${scope}" to this agent's trust delegation.`
@@ -130,14 +130,11 @@ export function downstreamError(
     }
     case 429: {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-      return new AuthSecRateLimitedError(
-        `The API rate-limited ${method} ${path} (429).`,
+      return new AuthSecRateLimitedError(`The API rate-limited ${method} ${path} (429).`, {
         retryAfterMs,
-        {
-          ...facts,
-          hint: 'Wait retryAfterMs, then try again.',
-        },
-      );
+        ...facts,
+        hint: 'Wait retryAfterMs, then try again.',
+      });
     }
     case 301:
     case 302:
@@ -203,24 +200,30 @@ export async function readJson<T>(
   try {
     value = text === '' ? undefined : JSON.parse(text);
   } catch {
-    throw new AuthSecResponseError(
-      `The API's answer to ${request.method} ${path} is not JSON.`,
-      ['body'],
-      {
-        ...facts,
-        hint: 'Use client.request() for non-JSON answers.',
-      },
-    );
+    throw new AuthSecResponseError(`The API's answer to ${request.method} ${path} is not JSON.`, {
+      issues: ['body'],
+      ...facts,
+      hint: 'Use client.request() for non-JSON answers.',
+    });
   }
   if (!options.schema) return value as T;
-  const parsed = options.schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) =>
-    issue.path.length ? issue.path.map(String).join('.') : '(root)',
+  let result = options.schema['~standard'].validate(value);
+  if (result instanceof Promise) result = await result;
+  if (result.issues === undefined) return result.value;
+  // Field paths only (keys come from the schema's own path), never the offending values.
+  const issues = result.issues.map((issue) =>
+    issue.path?.length
+      ? issue.path
+          .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+          .join('.')
+      : '(root)',
   );
   throw new AuthSecResponseError(
     `The API's answer to ${request.method} ${path} does not match the schema (${[...new Set(issues)].slice(0, 10).join(', ')}).`,
-    [...new Set(issues)],
-    { ...facts, hint: 'Check the schema against what the API returns.' },
+    {
+      issues: [...new Set(issues)],
+      ...facts,
+      hint: 'Check the schema against what the API returns.',
+    },
   );
 }

@@ -18,8 +18,8 @@ export function requireTokenPermissions(
   const list = missing.map((s) => `"${s}"`).join(', ');
   throw new AuthSecPermissionError(
     `The delegation token lacks ${list}, so the call was not made (it carries ${info.permissions.length ? info.permissions.join(', ') : 'no permissions'}).`,
-    missing[0],
     {
+      requiredScope: missing[0],
       hint:
         info.mode === 'mock'
           ? `Mock tokens carry the \`mock.permissions\` option; add ${list} there, or go live.`

@@ -106,7 +106,10 @@ function responseError(
   const paths = [...new Set(problems.map((p) => p.path))];
   const summary = problems.map((p) => `${p.path} ${p.why}`).join('; ');
   const action = problems.every((p) => p.otherClient) ? CLIENT_ACTION : CONTRACT_ACTION;
-  return new AuthSecResponseError(`${subject} (${summary}). ${action}`, paths, { hint: action });
+  return new AuthSecResponseError(`${subject} (${summary}). ${action}`, {
+    issues: paths,
+    hint: action,
+  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -267,8 +270,7 @@ export function parseTokenResponse(body: unknown, options: TokenCheckOptions): T
     if (expMs === expiry) expired.push('token.payload.exp');
     throw new AuthSecResponseError(
       `AuthSec handed out a token that had already expired (${expired.join(', ')}). ${EXPIRED_ACTION}`,
-      expired,
-      { hint: EXPIRED_ACTION },
+      { issues: expired, hint: EXPIRED_ACTION },
     );
   }
 

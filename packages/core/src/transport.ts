@@ -133,14 +133,14 @@ export class Transport {
       } catch {
         // Shown without query, fragment or user name and password: any of them may be a secret.
         const shown = (target.split(/[?#]/)[0] ?? '').replace(/\/\/[^/]*@/, '//').slice(0, 80);
-        throw new AuthSecConfigError([`'${shown}' is not a valid URL`], {
+        throw AuthSecConfigError.fromProblems([`'${shown}' is not a valid URL`], {
           hint: 'Pass an absolute https:// URL on an allowed origin, or a path relative to downstreamUrl.',
         });
       }
     }
     const base = this.#config.downstreamUrl;
     if (base === undefined) {
-      throw new AuthSecConfigError(
+      throw AuthSecConfigError.fromProblems(
         [
           `a relative path (${method} ${target.split(/[?#]/)[0]?.slice(0, 80)}) needs downstreamUrl: pass \`downstreamUrl\` or set DOWNSTREAM_URL to the protected API`,
         ],
@@ -241,8 +241,8 @@ export class Transport {
         await discard(response);
         throw new AuthSecTokenRejectedError(
           `The API rejected the delegation token (401 from ${request.method} ${request.url.pathname}) and AuthSec has no newer one: it was not renewed.`,
-          facts.jti,
           {
+            jti: facts.jti,
             status: 401,
             method: request.method,
             path: request.url.pathname,
@@ -454,15 +454,14 @@ export class Transport {
   ): AuthSecError {
     if (isAuthSecError(error)) return error;
     const facts = { method: request.method, path: request.url.pathname };
-    if (this.#closeSignal.aborted) return new AuthSecClosedError(facts);
+    if (this.#closeSignal.aborted) return new AuthSecClosedError(undefined, facts);
     if (request.signal?.aborted) return new AuthSecAbortedError(undefined, facts);
     const name = (error as { name?: unknown })?.name;
     if (scope.cause === 'timeout' || name === 'TimeoutError' || name === 'AbortError') {
       const limit = scope.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs ?? 0;
       return new AuthSecTimeoutError(
         `${request.method} ${request.url.pathname} did not finish in time (${limit} ms).`,
-        limit,
-        { ...facts, hint: 'Check the API, or pass a larger timeoutMs.' },
+        { timeoutMs: limit, ...facts, hint: 'Check the API, or pass a larger timeoutMs.' },
       );
     }
     const mapped = networkError(error, request.url.origin, request.url.pathname);

@@ -57,7 +57,7 @@ export function tokenError(
   what: string,
   todo: string,
 ): AuthSecTokenError {
-  return new AuthSecTokenError(reason, `${what} ${todo}`, { hint: todo });
+  return new AuthSecTokenError(`${what} ${todo}`, { reason, hint: todo });
 }
 
 function malformed(why: string, todo: string = RESEND): AuthSecTokenError {

@@ -105,7 +105,7 @@ export function permissionList(value: unknown, name: string, problems: string[])
 /** Resolves options (then env, then defaults) once, reporting every problem together. */
 export function resolveSettings(options: VerifyDelegationTokenOptions): Settings {
   if (!isPlainObject(options)) {
-    throw new AuthSecConfigError(
+    throw AuthSecConfigError.fromProblems(
       ['options must be an object with at least `audience` and `workspaceId`'],
       {
         hint: CONFIG_HINT,
@@ -218,7 +218,7 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
   if (typeof clock !== 'function')
     problems.push('clock must be a function returning epoch milliseconds');
 
-  if (problems.length > 0) throw new AuthSecConfigError(problems, { hint: CONFIG_HINT });
+  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems, { hint: CONFIG_HINT });
   return Object.freeze({
     audiences: Object.freeze(audiences as string[]),
     workspaces,

@@ -79,8 +79,8 @@ async function askAuthSec(
   if (!isPlainObject(body) || typeof body.valid !== 'boolean') {
     throw new AuthSecResponseError(
       "AuthSec's remote validation answer is not JSON with a boolean `valid`.",
-      ['valid'],
       {
+        issues: ['valid'],
         status,
         method: 'POST',
         path,

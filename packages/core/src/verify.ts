@@ -130,7 +130,8 @@ export function createDelegationTokenVerifier(options: VerifyDelegationTokenOpti
           'overrides.requiredPermissions',
           problems,
         );
-        if (problems.length > 0) throw new AuthSecConfigError(problems, { hint: CONFIG_HINT });
+        if (problems.length > 0)
+          throw AuthSecConfigError.fromProblems(problems, { hint: CONFIG_HINT });
       }
       return verifyWith(settings, stores, token, required);
     },
@@ -158,7 +159,7 @@ export function requirePermissions(
 ): void {
   const problems: string[] = [];
   const needed = permissionList(permissions, 'permissions', problems);
-  if (problems.length > 0) throw new AuthSecConfigError(problems, { hint: CONFIG_HINT });
+  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems, { hint: CONFIG_HINT });
   const held: unknown = claims?.permissions;
   const list = Array.isArray(held) ? held : [];
   const missing = needed.filter((p) => !list.includes(p));
@@ -168,8 +169,7 @@ export function requirePermissions(
     "Ask the AuthSec admin to add it to the agent's trust delegation and delegate a new token.";
   throw new AuthSecPermissionError(
     `The delegation token lacks the permission${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (permissions match exactly). ${todo}`,
-    first,
-    { hint: todo },
+    { requiredScope: first, hint: todo },
   );
 }
 
@@ -247,7 +247,7 @@ async function staticKeySet(keys: object): Promise<KeySet> {
   }
   const set = await imported;
   if (set.keys.length === 0) {
-    throw new AuthSecConfigError(
+    throw AuthSecConfigError.fromProblems(
       ['keys holds no RSA public key of 2048 bits or more that imports for RS256'],
       { hint: CONFIG_HINT },
     );

@@ -52,19 +52,22 @@ describe('client.requirePermissions', () => {
 
 describe('isFatalAuthSecError', () => {
   it.each([
-    [new AuthSecConfigError(['x']), true],
-    [new AuthSecTokenRejectedError('r', undefined), true],
+    [AuthSecConfigError.fromProblems(['x']), true],
+    [new AuthSecTokenRejectedError('r', { jti: undefined }), true],
     [new AuthSecDelegationNotFoundError('n'), true],
     [new AuthSecUnauthenticatedError('u'), true],
-    [new AuthSecOriginNotAllowedError('o', 'https://x'), true],
+    [new AuthSecOriginNotAllowedError('o', { origin: 'https://x' }), true],
     [
-      new AuthSecResponseError('bad pull', [], { path: '/authsec/uflow/sdk/delegation-token' }),
+      new AuthSecResponseError('bad pull', {
+        issues: [],
+        path: '/authsec/uflow/sdk/delegation-token',
+      }),
       true,
     ],
-    [new AuthSecResponseError('bad api body', [], { path: '/api/records' }), false],
-    [new AuthSecPermissionError('p', 'billing:read'), false],
+    [new AuthSecResponseError('bad api body', { issues: [], path: '/api/records' }), false],
+    [new AuthSecPermissionError('p', { requiredScope: 'billing:read' }), false],
     [new AuthSecHttpError('404', { status: 404 }), false],
-    [new AuthSecRateLimitedError('429', 1000), false],
+    [new AuthSecRateLimitedError('429', { retryAfterMs: 1000 }), false],
     [new AuthSecNetworkError('down'), false],
     [new Error('plain'), false],
     ['string', false],
@@ -78,7 +81,7 @@ describe('isFatalAuthSecError', () => {
     });
     Object.defineProperty(foreign, Symbol.for('authsec.error'), { value: true });
     expect(isFatalAuthSecError(foreign)).toBe(true);
-    expect(new AuthSecError('ERR_AUTHSEC_HTTP', 'x') instanceof Error).toBe(true);
+    expect(new AuthSecError('x', { code: 'ERR_AUTHSEC_HTTP' }) instanceof Error).toBe(true);
   });
 });
 

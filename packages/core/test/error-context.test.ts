@@ -4,11 +4,16 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   AuthSecConfigError,
+  AuthSecDelegationExpiredError,
   type AuthSecError,
   AuthSecHttpError,
+  AuthSecNotAuthSecServerError,
+  AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
   AuthSecRateLimitedError,
+  AuthSecResponseError,
   AuthSecTimeoutError,
+  AuthSecTokenError,
   AuthSecTokenRejectedError,
   isAuthSecError,
   withErrorContext,
@@ -27,11 +32,17 @@ const errors: [string, AuthSecError][] = [
       hint: 'Wait.',
     }),
   ],
-  ['AuthSecRateLimitedError', new AuthSecRateLimitedError('Slow down.', 2500, { status: 429 })],
-  ['AuthSecPermissionError', new AuthSecPermissionError('Forbidden.', 'billing:read')],
-  ['AuthSecTimeoutError', new AuthSecTimeoutError('Too slow.', 1500, { path: PATH })],
-  ['AuthSecTokenRejectedError', new AuthSecTokenRejectedError('Rejected.', 'jti-1')],
-  ['AuthSecConfigError', new AuthSecConfigError(['baseUrl is missing'])],
+  [
+    'AuthSecRateLimitedError',
+    new AuthSecRateLimitedError('Slow down.', { retryAfterMs: 2500, status: 429 }),
+  ],
+  [
+    'AuthSecPermissionError',
+    new AuthSecPermissionError('Forbidden.', { requiredScope: 'billing:read' }),
+  ],
+  ['AuthSecTimeoutError', new AuthSecTimeoutError('Too slow.', { timeoutMs: 1500, path: PATH })],
+  ['AuthSecTokenRejectedError', new AuthSecTokenRejectedError('Rejected.', { jti: 'jti-1' })],
+  ['AuthSecConfigError', AuthSecConfigError.fromProblems(['baseUrl is missing'])],
 ];
 
 describe('withErrorContext()', () => {
@@ -66,6 +77,37 @@ describe('withErrorContext()', () => {
     const wrapped = withErrorContext(errors[0]?.[1] as AuthSecHttpError, 'Context');
     expect(wrapped.retryAfterMs).toBe(5000);
     expect(wrapped).toBeInstanceOf(AuthSecHttpError);
+  });
+
+  it('rebuilds through the constructor options: retryAfterMs, requiredScope, expiredAt, issues, reason, jti, origin, baseUrl, timeoutMs and problems all survive', () => {
+    const expiredAt = new Date('2026-01-01T00:00:00Z');
+    const cases: [AuthSecError, Record<string, unknown>][] = [
+      [new AuthSecRateLimitedError('Slow.', { retryAfterMs: 2500 }), { retryAfterMs: 2500 }],
+      [
+        new AuthSecPermissionError('No.', { requiredScope: 'billing:read' }),
+        { requiredScope: 'billing:read' },
+      ],
+      [new AuthSecDelegationExpiredError('Gone.', { expiredAt }), { expiredAt }],
+      [new AuthSecResponseError('Bad.', { issues: ['expires_at'] }), { issues: ['expires_at'] }],
+      [new AuthSecTokenError('Bad token.', { reason: 'revoked' }), { reason: 'revoked' }],
+      [new AuthSecTokenRejectedError('Rejected.', { jti: 'jti-9' }), { jti: 'jti-9' }],
+      [
+        new AuthSecOriginNotAllowedError('Refused.', { origin: 'https://x.example' }),
+        { origin: 'https://x.example' },
+      ],
+      [
+        new AuthSecNotAuthSecServerError('Not AuthSec.', { baseUrl: 'https://a.example' }),
+        { baseUrl: 'https://a.example' },
+      ],
+      [new AuthSecTimeoutError('Slow.', { timeoutMs: 1500 }), { timeoutMs: 1500 }],
+      [AuthSecConfigError.fromProblems(['a', 'b']), { problems: ['a', 'b'] }],
+    ];
+    for (const [original, fields] of cases) {
+      const wrapped = withErrorContext(original, 'Context') as unknown as Record<string, unknown>;
+      expect(wrapped).toBeInstanceOf(original.constructor);
+      expect(wrapped.code).toBe((original.constructor as unknown as { code: string }).code);
+      for (const [key, value] of Object.entries(fields)) expect(wrapped[key], key).toEqual(value);
+    }
   });
 
   it('returns anything that is not an AuthSec error unchanged', () => {

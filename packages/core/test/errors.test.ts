@@ -45,12 +45,12 @@ interface Case {
 /** One constructor call per class exported from src/index.ts, with the code it must carry. */
 const CASES: Record<string, Case> = {
   AuthSecError: {
-    make: (o) => new AuthSecError('ERR_AUTHSEC_HTTP', 'Base failure.', o),
+    make: (o) => new AuthSecError('Base failure.', { code: 'ERR_AUTHSEC_HTTP', ...o }),
     code: 'ERR_AUTHSEC_HTTP',
     message: 'Base failure.',
   },
   AuthSecConfigError: {
-    make: (o) => new AuthSecConfigError(['baseUrl is missing'], o),
+    make: (o) => AuthSecConfigError.fromProblems(['baseUrl is missing'], o),
     code: 'ERR_AUTHSEC_CONFIG',
     message: 'Invalid AuthSec configuration: baseUrl is missing',
   },
@@ -60,7 +60,7 @@ const CASES: Record<string, Case> = {
     message: 'Could not reach AuthSec.',
   },
   AuthSecTimeoutError: {
-    make: (o) => new AuthSecTimeoutError('Too slow.', 1500, o),
+    make: (o) => new AuthSecTimeoutError('Too slow.', { timeoutMs: 1500, ...o }),
     code: 'ERR_AUTHSEC_TIMEOUT',
     message: 'Too slow.',
   },
@@ -70,7 +70,7 @@ const CASES: Record<string, Case> = {
     message: 'Aborted.',
   },
   AuthSecClosedError: {
-    make: (o) => new AuthSecClosedError(o),
+    make: (o) => new AuthSecClosedError(undefined, o),
     code: 'ERR_AUTHSEC_CLOSED',
     message: 'This AuthSecClient is closed.',
   },
@@ -80,7 +80,7 @@ const CASES: Record<string, Case> = {
     message: 'Bad gateway.',
   },
   AuthSecRateLimitedError: {
-    make: (o) => new AuthSecRateLimitedError('Slow down.', 2000, o),
+    make: (o) => new AuthSecRateLimitedError('Slow down.', { retryAfterMs: 2000, ...o }),
     code: 'ERR_AUTHSEC_RATE_LIMITED',
     message: 'Slow down.',
   },
@@ -90,19 +90,21 @@ const CASES: Record<string, Case> = {
     message: 'No session.',
   },
   AuthSecPermissionError: {
-    make: (o) => new AuthSecPermissionError('Forbidden.', 'billing:read', o),
+    make: (o) => new AuthSecPermissionError('Forbidden.', { requiredScope: 'billing:read', ...o }),
     extra: { requiredScope: 'billing:read' },
     code: 'ERR_AUTHSEC_FORBIDDEN',
     message: 'Forbidden.',
   },
   AuthSecPullForbiddenError: {
-    make: (o) => new AuthSecPullForbiddenError('Pull refused.', 'agents:pull', o),
+    make: (o) =>
+      new AuthSecPullForbiddenError('Pull refused.', { requiredScope: 'agents:pull', ...o }),
     extra: { requiredScope: 'agents:pull' },
     code: 'ERR_AUTHSEC_PULL_FORBIDDEN',
     message: 'Pull refused.',
   },
   AuthSecNotAuthSecServerError: {
-    make: (o) => new AuthSecNotAuthSecServerError('Not AuthSec.', 'https://example.com', o),
+    make: (o) =>
+      new AuthSecNotAuthSecServerError('Not AuthSec.', { baseUrl: 'https://example.com', ...o }),
     code: 'ERR_AUTHSEC_NOT_AUTHSEC_SERVER',
     message: 'Not AuthSec.',
   },
@@ -117,28 +119,30 @@ const CASES: Record<string, Case> = {
     message: 'No delegation.',
   },
   AuthSecDelegationExpiredError: {
-    make: (o) => new AuthSecDelegationExpiredError('Expired.', new Date(0), o),
+    make: (o) => new AuthSecDelegationExpiredError('Expired.', { expiredAt: new Date(0), ...o }),
     code: 'ERR_AUTHSEC_DELEGATION_EXPIRED',
     message: 'Expired.',
   },
   AuthSecResponseError: {
-    make: (o) => new AuthSecResponseError('Bad body.', ['token'], o),
+    make: (o) => new AuthSecResponseError('Bad body.', { issues: ['token'], ...o }),
     code: 'ERR_AUTHSEC_BAD_RESPONSE',
     message: 'Bad body.',
   },
   AuthSecTokenError: {
-    make: (o) => new AuthSecTokenError('expired', 'The token has expired.', o),
+    make: (o) => new AuthSecTokenError('The token has expired.', { reason: 'expired', ...o }),
     extra: { reason: 'expired' },
     code: 'ERR_AUTHSEC_TOKEN_INVALID',
     message: 'The token has expired.',
   },
   AuthSecTokenRejectedError: {
-    make: (o) => new AuthSecTokenRejectedError('The API rejected the token.', 'jti-1', o),
+    make: (o) =>
+      new AuthSecTokenRejectedError('The API rejected the token.', { jti: 'jti-1', ...o }),
     code: 'ERR_AUTHSEC_TOKEN_REJECTED',
     message: 'The API rejected the token.',
   },
   AuthSecOriginNotAllowedError: {
-    make: (o) => new AuthSecOriginNotAllowedError('Not allowed.', 'https://evil.example', o),
+    make: (o) =>
+      new AuthSecOriginNotAllowedError('Not allowed.', { origin: 'https://evil.example', ...o }),
     code: 'ERR_AUTHSEC_ORIGIN_NOT_ALLOWED',
     message: 'Not allowed.',
   },
@@ -228,7 +232,10 @@ describe('the exported error classes', () => {
   });
 
   it('leaves requiredScope out of an AuthSecPermissionError toJSON() when it is unknown', () => {
-    const error = new AuthSecPermissionError('Forbidden.', undefined, { status: 403 });
+    const error = new AuthSecPermissionError('Forbidden.', {
+      requiredScope: undefined,
+      status: 403,
+    });
     expect(error.requiredScope).toBeUndefined();
     expect(error.toJSON()).toStrictEqual({
       name: 'AuthSecPermissionError',
@@ -239,11 +246,13 @@ describe('the exported error classes', () => {
   });
 
   it('keeps the facts each subclass adds: timeoutMs, retryAfterMs, expiredAt, frozen issues', () => {
-    expect(new AuthSecTimeoutError('x', 1500).timeoutMs).toBe(1500);
-    expect(new AuthSecRateLimitedError('x', 2000).retryAfterMs).toBe(2000);
-    expect(new AuthSecDelegationExpiredError('x', new Date(5)).expiredAt?.getTime()).toBe(5);
+    expect(new AuthSecTimeoutError('x', { timeoutMs: 1500 }).timeoutMs).toBe(1500);
+    expect(new AuthSecRateLimitedError('x', { retryAfterMs: 2000 }).retryAfterMs).toBe(2000);
+    expect(
+      new AuthSecDelegationExpiredError('x', { expiredAt: new Date(5) }).expiredAt?.getTime(),
+    ).toBe(5);
     const issues = ['token', 'expires_at'];
-    const error = new AuthSecResponseError('x', issues);
+    const error = new AuthSecResponseError('x', { issues });
     issues.push('later');
     expect(error.issues).toEqual(['token', 'expires_at']);
     expect(Object.isFrozen(error.issues)).toBe(true);
@@ -251,7 +260,7 @@ describe('the exported error classes', () => {
 
   it('AuthSecClosedError says to create a new client unless told otherwise', () => {
     expect(new AuthSecClosedError().hint).toMatch(/Create a new AuthSecClient/);
-    expect(new AuthSecClosedError({ hint: 'Other.' }).hint).toBe('Other.');
+    expect(new AuthSecClosedError(undefined, { hint: 'Other.' }).hint).toBe('Other.');
   });
 
   it('AuthSecAbortedError has a default message', () => {
@@ -307,7 +316,7 @@ function markedWith(value: unknown): Error {
 describe('AuthSecConfigError', () => {
   it('freezes problems and copies them, so later changes to the input do not show', () => {
     const input = ['baseUrl is missing', 'clientId is missing'];
-    const error = new AuthSecConfigError(input);
+    const error = AuthSecConfigError.fromProblems(input);
     input.push('later');
     expect(error.problems).toEqual(['baseUrl is missing', 'clientId is missing']);
     expect(Object.isFrozen(error.problems)).toBe(true);
@@ -315,7 +324,7 @@ describe('AuthSecConfigError', () => {
   });
 
   it('lists several problems one per line', () => {
-    const error = new AuthSecConfigError(['baseUrl is missing', 'clientId is missing']);
+    const error = AuthSecConfigError.fromProblems(['baseUrl is missing', 'clientId is missing']);
     expect(error.message).toBe(
       'Invalid AuthSec configuration:\n  - baseUrl is missing\n  - clientId is missing',
     );

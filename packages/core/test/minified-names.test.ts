@@ -39,7 +39,15 @@ describe('error names in a minified bundle', () => {
       const Class = minified[name] as new (
         ...args: unknown[]
       ) => Error & { toJSON(): { name: string } };
-      const args = name === 'AuthSecConfigError' ? [['x']] : ['ERR_AUTHSEC_HTTP', 'x', {}];
+      const args = [
+        'x',
+        {
+          problems: ['x'],
+          timeoutMs: 1,
+          reason: 'malformed',
+          ...(name === 'AuthSecError' && { code: 'ERR_AUTHSEC_HTTP' }),
+        },
+      ];
       const error = new Class(...args);
       expect(Class.name, 'the minifier renamed the class, as it does for consumers').not.toBe(name);
       expect(error.name).toBe(name);
@@ -51,8 +59,8 @@ describe('error names in a minified bundle', () => {
   it('a subclass defined outside core keeps its own class name', async () => {
     const { AuthSecError } = await import('../src/index.js');
     class AuthSecCustomError extends AuthSecError {}
-    const error = new AuthSecCustomError('ERR_AUTHSEC_HTTP', 'x');
+    const error = new AuthSecCustomError('x', { code: 'ERR_AUTHSEC_HTTP' });
     expect(error.name).toBe('AuthSecCustomError');
-    expect(new AuthSecError('ERR_AUTHSEC_HTTP', 'x').name).toBe('AuthSecError');
+    expect(new AuthSecError('x', { code: 'ERR_AUTHSEC_HTTP' }).name).toBe('AuthSecError');
   });
 });

@@ -42,9 +42,14 @@ function shown(error: Error): string {
 
 describe('a 403 on the pull', () => {
   it('a downstream missing scope stays ERR_AUTHSEC_FORBIDDEN and is not fatal', () => {
-    const error = new AuthSecPermissionError('Forbidden.', 'billing:read', { status: 403 });
+    const error = new AuthSecPermissionError('Forbidden.', {
+      requiredScope: 'billing:read',
+      status: 403,
+    });
     expect(isFatalAuthSecError(error)).toBe(false);
-    expect(isFatalAuthSecError(new AuthSecPullForbiddenError('No.', undefined))).toBe(true);
+    expect(
+      isFatalAuthSecError(new AuthSecPullForbiddenError('No.', { requiredScope: undefined })),
+    ).toBe(true);
   });
 });
 

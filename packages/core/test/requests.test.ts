@@ -12,6 +12,7 @@ import {
   AuthSecTimeoutError,
   AuthSecTokenRejectedError,
 } from '../src/errors.js';
+import type { StandardSchemaV1 } from '../src/standard-schema.js';
 import { apiWorld } from './api-world.js';
 import { captureLogger, expectNoSecrets, manualClock, rejection } from './support.js';
 
@@ -506,6 +507,44 @@ describe('client.request and client.requestJson', () => {
     expect(error).toBeInstanceOf(AuthSecResponseError);
     expect((error as AuthSecResponseError).issues).toEqual(['id', 'email']);
     expect(error.message).not.toMatch(/secret-mail|Ada/);
+  });
+
+  it('accepts a hand-written async Standard Schema v1: its value is returned, its issues become AuthSecResponseError issues', async () => {
+    const w = await world();
+    w.api.route('GET /api/customers/7', { body: { id: 7, tags: ['secret-tag'] } });
+    const ids: StandardSchemaV1<unknown, number> = {
+      '~standard': {
+        version: 1,
+        vendor: 'hand-written',
+        validate: async (value) => {
+          const id = (value as { id?: unknown }).id;
+          return typeof id === 'number' ? { value: id * 10 } : { issues: [{ message: 'no id' }] };
+        },
+      },
+    };
+    expect(await w.client.requestJson('/customers/7', { schema: ids })).toBe(70);
+    const failing: StandardSchemaV1<unknown, never> = {
+      '~standard': {
+        version: 1,
+        vendor: 'hand-written',
+        validate: () => ({
+          issues: [
+            { message: 'bad', path: ['tags', 0] },
+            { message: 'bad', path: [{ key: 'id' }] },
+            { message: 'bad' },
+          ],
+        }),
+      },
+    };
+    const error = await rejection(w.client.requestJson('/customers/7', { schema: failing }));
+    expect(error).toBeInstanceOf(AuthSecResponseError);
+    expect(error).toMatchObject({
+      code: 'ERR_AUTHSEC_BAD_RESPONSE',
+      status: 200,
+      path: '/api/customers/7',
+    });
+    expect((error as AuthSecResponseError).issues).toEqual(['tags.0', 'id', '(root)']);
+    expect(error.message).not.toMatch(/secret-tag/);
   });
 
   it('a body that is not JSON: AuthSecResponseError', async () => {

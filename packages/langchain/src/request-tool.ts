@@ -104,7 +104,7 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
   if (!Number.isInteger(maxChars) || maxChars < 1) {
     problems.push('maxResponseChars must be a positive integer');
   }
-  if (problems.length > 0) throw new AuthSecConfigError(problems);
+  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
 
   return createAuthSecTool<S>(
     async (input, { request }) => {

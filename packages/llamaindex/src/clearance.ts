@@ -54,7 +54,7 @@ export class ClearanceScale {
    */
   constructor(levels: readonly string[] = DEFAULT_CLEARANCE_LEVELS) {
     if (!Array.isArray(levels) || levels.length === 0) {
-      throw new AuthSecConfigError([
+      throw AuthSecConfigError.fromProblems([
         'a clearance scale needs at least one level: pass the labels, lowest first',
       ]);
     }
@@ -62,12 +62,12 @@ export class ClearanceScale {
     levels.forEach((level, rank) => {
       const key = typeof level === 'string' ? normalizeClearance(level) : '';
       if (typeof level !== 'string' || key === '') {
-        throw new AuthSecConfigError([
+        throw AuthSecConfigError.fromProblems([
           `clearance level ${rank} is blank: every level needs a label`,
         ]);
       }
       if (ranks.has(key)) {
-        throw new AuthSecConfigError([
+        throw AuthSecConfigError.fromProblems([
           `the clearance level "${level}" appears twice in the scale (labels match case- and separator-insensitively)`,
         ]);
       }
@@ -119,7 +119,7 @@ export class ClearanceScale {
   #callerRank(clearance: string): number {
     const rank = this.rank(clearance);
     if (rank === undefined) {
-      throw new AuthSecConfigError([
+      throw AuthSecConfigError.fromProblems([
         `the caller clearance "${String(clearance).slice(0, 40)}" is not on the scale (${this.levels.join(' < ')}): pass one of its levels, or a custom \`scale\``,
       ]);
     }

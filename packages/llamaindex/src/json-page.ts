@@ -29,8 +29,8 @@ export async function readJsonPage(
   const tooLarge = () =>
     new AuthSecResponseError(
       `The answer to ${where} is larger than ${maxBytes} bytes; the reader stopped reading it.`,
-      ['body'],
       {
+        issues: ['body'],
         ...facts,
         hint: 'Page the endpoint (a smaller `limit` query), or raise `maxResponseBytes`.',
       },
@@ -60,7 +60,8 @@ export async function readJsonPage(
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new AuthSecResponseError(`The answer to ${where} is not JSON.`, ['body'], {
+    throw new AuthSecResponseError(`The answer to ${where} is not JSON.`, {
+      issues: ['body'],
       ...facts,
       hint: 'Point the reader at an endpoint that answers JSON records.',
     });

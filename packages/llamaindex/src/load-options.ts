@@ -94,7 +94,7 @@ export function resolveLoadOptions<R>(
   options: LoadDataOptions<R> | undefined,
 ): ResolvedLoadOptions<R> {
   if (options === undefined || options === null || typeof options !== 'object') {
-    throw new AuthSecConfigError([
+    throw AuthSecConfigError.fromProblems([
       'loadData needs options: pass `loadData({ endpoint, scope })`, or `load` to the AuthSecReader constructor',
     ]);
   }
@@ -135,7 +135,7 @@ export function resolveLoadOptions<R>(
       problems.push(`\`${name}\` must be a function`);
     }
   }
-  if (problems.length > 0) throw new AuthSecConfigError(problems);
+  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
   return {
     ...options,
     scopes,

@@ -63,7 +63,7 @@ export class AuthSecReader implements BaseReader<Document> {
     );
     if (client !== undefined) {
       if (given.length > 0) {
-        throw new AuthSecConfigError([
+        throw AuthSecConfigError.fromProblems([
           `pass either \`client\` or client options (${given.join(', ')}) to AuthSecReader, not both: the client already has its configuration`,
         ]);
       }

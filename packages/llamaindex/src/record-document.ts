@@ -137,7 +137,7 @@ export async function recordToDocument(
     ? mapping.toText(record, index)
     : defaultText(record, liftedFields(mapping));
   if (typeof text !== 'string') {
-    throw new AuthSecConfigError([
+    throw AuthSecConfigError.fromProblems([
       `\`toText\` must return a string (got ${typeof text} for record ${index})`,
     ]);
   }
@@ -151,7 +151,7 @@ export async function recordToDocument(
   }
   const extra = mapping.toMetadata?.(record, index) ?? {};
   if (!isObject(extra)) {
-    throw new AuthSecConfigError([
+    throw AuthSecConfigError.fromProblems([
       `\`toMetadata\` must return a plain object (got ${Array.isArray(extra) ? 'an array' : typeof extra} for record ${index})`,
     ]);
   }

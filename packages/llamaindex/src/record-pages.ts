@@ -91,8 +91,8 @@ export async function fetchRecords<R>(
     if (!Array.isArray(list)) {
       throw new AuthSecResponseError(
         `The answer to GET ${facts.path ?? options.sourceEndpoint} holds no list of records.`,
-        ['records'],
         {
+          issues: ['records'],
           ...facts,
           hint: 'Expected an array, or { records }, { data } or { items }; pass `select` for other shapes.',
         },
@@ -124,8 +124,8 @@ export async function fetchRecords<R>(
     if (visited.has(key)) {
       throw new AuthSecResponseError(
         `The API's pagination loops: page ${page + 1} of ${facts.path ?? options.sourceEndpoint} points back to a page already read.`,
-        ['next'],
         {
+          issues: ['next'],
           ...facts,
           hint: 'The API keeps returning the same next link or cursor; report it to its owner.',
         },
