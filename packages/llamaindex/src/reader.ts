@@ -11,7 +11,7 @@ import type { BaseReader, Document } from '@llamaindex/core/schema';
 import { withEndpointContext } from './error-context.js';
 import { type LoadDataOptions, resolveLoadOptions } from './load-options.js';
 import { mockRecordsFor } from './mock-records.js';
-import { type RecordMapping, recordHash, recordToDocument } from './record-document.js';
+import { type RecordMapping, recordHashSync, recordToDocument } from './record-document.js';
 import { fetchRecords } from './record-pages.js';
 
 /**
@@ -143,11 +143,11 @@ export class AuthSecReader implements BaseReader<Document> {
     const documents: Document[] = [];
     const taken = new Set<string>();
     for (const [index, record] of records.entries()) {
-      const document = await recordToDocument(record, index, mapping, context);
+      const document = recordToDocument(record, index, mapping, context);
       if (taken.has(document.id_)) {
         // Two records with one id would overwrite each other in a docstore. Tell them apart by
         // content, not by position, so each keeps its id when the API reorders them.
-        const base = `${document.id_}~${(await recordHash(record)).slice(0, 16)}`;
+        const base = `${document.id_}~${recordHashSync(record).slice(0, 16)}`;
         let id = base;
         for (let n = 2; taken.has(id); n++) id = `${base}~${n}`;
         document.id_ = id;

@@ -1,5 +1,6 @@
 // Turning one API record into a LlamaIndex Document: text, metadata, a stable id and a stable hash.
 
+import { createHash } from 'node:crypto';
 import { AuthSecConfigError, type DelegationTokenInfo } from '@authsec/core';
 import { Document } from '@llamaindex/core/schema';
 import { normalizeClearance } from './clearance.js';
@@ -53,6 +54,9 @@ function textValue(value: unknown): string {
 
 /** JSON with object keys sorted, so equal records give equal strings whatever their key order. */
 export function canonicalJson(value: unknown): string {
+  // Most records are flat objects whose keys are already sorted: plain JSON.stringify is then the
+  // canonical form, and checking that is far cheaper than rebuilding every object.
+  if (isCanonical(value, 0)) return JSON.stringify(value);
   return JSON.stringify(value, (_key, inner: unknown) =>
     isObject(inner)
       ? Object.fromEntries(
@@ -65,25 +69,69 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * Whether `JSON.stringify(value)` is already canonical: every plain object (to a small depth) has
+ * its keys in sorted order. Anything unusual (a `toJSON`, a class instance, deep nesting) says no,
+ * so the slow path decides.
+ */
+function isCanonical(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth > 4) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isCanonical(item, depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  if ('toJSON' in value) return false;
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && !(previous < key)) return false;
+    // Integer-like keys are listed first by JS whatever their insertion order: leave them to the
+    // slow path, which sorts them as strings.
+    if (key !== '' && key.charCodeAt(0) <= 57 && /^\d+$/.test(key)) return false;
+    previous = key;
+    if (!isCanonical((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
  * The hex SHA-256 of a record's canonical JSON: its id when it has none, and what tells apart two
  * records that share one.
  * @param record - one record of the API's answer
  * @returns 64 hex characters
  */
 export async function recordHash(record: unknown): Promise<string> {
-  return toHex(await sha256(canonicalJson(record)));
+  return recordHashSync(record);
 }
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+/** {@link recordHash}, synchronously (Node's `createHash`; this package runs on Node only). */
+export function recordHashSync(record: unknown): string {
+  return createHash('sha256').update(canonicalJson(record)).digest('hex');
 }
 
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+/**
+ * The Document hash of the reader: SHA-256 (base64) of the canonical JSON of the text and the
+ * metadata without {@link VOLATILE_METADATA_KEYS}, so a new `ingested_at` or token does not re-embed.
+ */
+export function stableDocumentHash(text: string, metadata: Record<string, unknown>): string {
+  const stable = Object.keys(metadata)
+    .filter((key) => !VOLATILE_METADATA_KEYS.has(key))
+    .sort()
+    .map((key) => [key, metadata[key]]);
+  return createHash('sha256')
+    .update(canonicalJson({ text, metadata: stable }))
+    .digest('base64');
 }
 
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
+/**
+ * The reader's Document: LlamaIndex computes `hash` on its first read through `generateHash()`,
+ * so the SHA-256 is only paid for Documents whose hash is read (ingestion, docstore dedup).
+ */
+class AuthSecDocument extends Document {
+  override generateHash(): string {
+    return stableDocumentHash(this.text, this.metadata);
+  }
 }
 
 function clearanceOf(record: Record<string, unknown>, mapping: RecordMapping): string | undefined {
@@ -126,12 +174,12 @@ function defaultText(record: unknown, lifted: ReadonlySet<string>): string {
  * @param context - the run's endpoint, token facts and time
  * @returns a Document whose id comes from the record and whose hash ignores volatile metadata
  */
-export async function recordToDocument(
+export function recordToDocument(
   record: unknown,
   index: number,
   mapping: RecordMapping,
   context: IngestionContext,
-): Promise<Document> {
+): Document {
   const fields = isObject(record) ? record : {};
   const text = mapping.toText
     ? mapping.toText(record, index)
@@ -174,19 +222,14 @@ export async function recordToDocument(
   metadata.ingested_at = context.ingestedAt;
   metadata.authsec_mode = info.mode;
 
-  const stable = Object.keys(metadata)
-    .filter((key) => !VOLATILE_METADATA_KEYS.has(key))
-    .sort()
-    .map((key) => [key, metadata[key]]);
-  const idPart = id ?? `sha256-${(await recordHash(record)).slice(0, 32)}`;
-  const document = new Document({
+  const idPart = id ?? `sha256-${recordHashSync(record).slice(0, 32)}`;
+  // LlamaIndex hashes all metadata; this hash (computed on first read) leaves out what changes on
+  // every run.
+  return new AuthSecDocument({
     id_: `${context.sourceEndpoint}#${idPart}`,
     text,
     metadata,
     excludedEmbedMetadataKeys: [...SECURITY_METADATA_KEYS, 'record_id'],
     excludedLlmMetadataKeys: [...SECURITY_METADATA_KEYS],
   });
-  // LlamaIndex hashes all metadata; this hash leaves out what changes on every run.
-  document.hash = toBase64(await sha256(canonicalJson({ text, metadata: stable })));
-  return document;
 }
