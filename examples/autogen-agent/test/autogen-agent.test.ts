@@ -11,7 +11,7 @@ function run(args: string[] = [], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [entry, ...args], {
     env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 90_000,
   });
   return { status: result.status, out: `${result.stdout}${result.stderr}`, stdout: result.stdout };
 }
@@ -63,7 +63,7 @@ describe('examples/autogen-agent', () => {
         OPENAI_BASE_URL: llm.baseURL,
       },
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 90_000,
     });
     expect(stdout).toContain('Model: OpenAI (--openai, at OPENAI_BASE_URL)');
     expect(stdout).toMatch(/result: ok \{"id":"42"/);

@@ -16,7 +16,7 @@ beforeAll(() => {
 function runBuiltDemo(extraEnv: Record<string, string> = {}) {
   return spawnSync(process.execPath, [entry], {
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 90_000,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...extraEnv },
   });
 }

@@ -18,7 +18,7 @@ function run(args: string[] = [], env: Record<string, string> = {}): Promise<Run
     const child = spawn(process.execPath, [entry, ...args], {
       env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 25_000,
+      timeout: 90_000,
     });
     let stdout = '';
     let stderr = '';

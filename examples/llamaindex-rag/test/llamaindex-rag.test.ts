@@ -9,7 +9,7 @@ function run(args: string[] = [], extraEnv: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [entry, ...args], {
     env: { PATH: process.env.PATH, NO_COLOR: '1', ...extraEnv },
     encoding: 'utf8',
-    timeout: 25_000,
+    timeout: 90_000,
   });
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }

@@ -38,7 +38,7 @@ describe('the smoke test, offline (no AuthSec settings)', () => {
     requireBuild();
     const run = spawnSync(process.execPath, [entry], {
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 90_000,
       env: { PATH: process.env.PATH },
     });
     expect(run.stderr).toBe('');
@@ -69,7 +69,7 @@ describe('the smoke test, offline, with unrelated settings in the shell', () => 
     requireBuild();
     const run = spawnSync(process.execPath, [entry], {
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 90_000,
       env: {
         PATH: process.env.PATH,
         DOWNSTREAM_URL: 'http://api.example.com',
@@ -174,7 +174,7 @@ describe('the smoke test with other settings', () => {
     requireBuild();
     return spawnSync(process.execPath, [entry, ...args], {
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 90_000,
       env: { PATH: process.env.PATH, ...env },
     });
   }
