@@ -1,11 +1,21 @@
 // Resolves a client's configuration once: options, then environment, then defaults, all problems at once.
 
-import { defaultEnv, readEnv, readRawEnv } from './env.js';
-import { AuthSecConfigError } from './errors.js';
-import { isLogLevel, type LogFormat, type Logger, type LogLevel } from './logger.js';
+import {
+  defaultEnv,
+  type Env,
+  type Given,
+  numberWhere,
+  oneOf,
+  POSITIVE_MS,
+  readEnv,
+  readRawEnv,
+  SettingsReader,
+  sourceName,
+} from './env.js';
+import { LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from './logger.js';
 import type { MockTokenOptions } from './mock-source.js';
 import { parseOrigin } from './origins.js';
-import { checkServerUrl } from './server-url.js';
+import type { ServerUrlRules } from './server-url.js';
 
 /** Supplies the platform session credential newer AuthSec servers require on the pull. */
 export type SessionTokenProvider = (options: {
@@ -18,7 +28,8 @@ export type AuthSecModeOption = 'auto' | 'live' | 'mock';
 
 /**
  * Options for {@link AuthSecClient}. Each falls back to its environment variable, then its default.
- * A field set to `undefined` counts as not given, so `baseUrl: process.env.AUTHSEC_BASE_URL` works.
+ * A field set to `undefined` or `null`, or a blank string where an env var exists, counts as not
+ * given, so `baseUrl: process.env.AUTHSEC_BASE_URL` works.
  */
 export interface AuthSecClientOptions {
   /**
@@ -125,212 +136,110 @@ export interface ResolvedConfig {
   readonly warnings: readonly string[];
 }
 
+type ModeFields = Pick<ResolvedConfig, 'mode' | 'modeReason' | 'baseUrl' | 'pullUrl' | 'clientId'>;
+type SharedConfig = Omit<ResolvedConfig, keyof ModeFields>;
+
+/** The AuthSec server root: the client's and the verifier's `baseUrl`. */
+export const BASE_URL_RULES: ServerUrlRules = {
+  option: 'baseUrl',
+  env: 'AUTHSEC_BASE_URL',
+  expected: 'the AuthSec server root, e.g. https://prod.api.authsec.ai',
+  rootOnly: true,
+};
+const DOWNSTREAM_RULES: ServerUrlRules = {
+  option: 'downstreamUrl',
+  env: 'DOWNSTREAM_URL',
+  expected: 'the protected API, e.g. https://api.internal.example',
+};
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PULL_PATH = '/authsec/uflow/sdk/delegation-token';
 const RESERVED_HEADERS = new Set(['authorization', 'x-client-id', 'accept', 'host', 'cookie']);
+const MODES: readonly AuthSecModeOption[] = ['auto', 'live', 'mock'];
+const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json'];
 
 /**
  * Resolves options, environment and defaults once, reporting every problem together.
  * @throws AuthSecConfigError listing each problem with the option and env var to fix
  */
 export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfig {
-  const env = options.env;
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  const production = isProduction(env);
-
-  // mode
-  const modeRaw = options.mode ?? readEnv('AUTHSEC_MODE', env)?.toLowerCase() ?? 'auto';
-  let modeOption: AuthSecModeOption = 'auto';
-  if (modeRaw === 'auto' || modeRaw === 'live' || modeRaw === 'mock') modeOption = modeRaw;
-  else
-    problems.push(
-      `mode must be 'auto', 'live' or 'mock' (got '${String(modeRaw).slice(0, 20)}'): pass \`mode\` or set AUTHSEC_MODE`,
-    );
-
-  // baseUrl
-  const baseUrlRaw = nonEmpty(options.baseUrl) ?? readEnv('AUTHSEC_BASE_URL', env);
-  let baseUrl: string | undefined;
-  if (baseUrlRaw !== undefined)
-    baseUrl = checkServerUrl(
-      baseUrlRaw,
-      {
-        option: 'baseUrl',
-        env: 'AUTHSEC_BASE_URL',
-        expected: 'the AuthSec server root, e.g. https://prod.api.authsec.ai',
-        rootOnly: true,
-      },
-      problems,
-    );
-
-  // clientId, with its alias
-  const clientId = resolveClientId(options, env, problems, warnings);
-
-  // session credential
-  let session: SessionSource = { kind: 'none' };
-  if (typeof options.sessionToken === 'function') {
-    session = { kind: 'provider', provide: options.sessionToken };
-  } else if (options.sessionToken !== undefined && typeof options.sessionToken !== 'string') {
-    problems.push(
-      'sessionToken must be a string or a function returning one: pass `sessionToken` or set AUTHSEC_SESSION_TOKEN',
-    );
-  } else {
-    const value = nonEmpty(options.sessionToken) ?? readEnv('AUTHSEC_SESSION_TOKEN', env);
-    const from = nonEmpty(options.sessionToken) !== undefined ? 'option' : 'env';
-    if (value !== undefined) {
-      if (/\s/.test(value.trim()) || /^bearer\s/i.test(value.trim())) {
-        problems.push(
-          'sessionToken must be the bare credential, without spaces or a "Bearer " prefix: pass `sessionToken` or set AUTHSEC_SESSION_TOKEN',
-        );
-      } else session = { kind: 'static', value: value.trim(), from };
-    }
-  }
-
+  const s = new SettingsReader(options);
+  const production = isProduction(options.env);
+  const mode = s.setting<AuthSecModeOption>('mode', {
+    env: 'AUTHSEC_MODE',
+    fallback: 'auto',
+    expected: "'auto', 'live' or 'mock'",
+    parse: oneOf(MODES),
+    caseInsensitive: true,
+    showValue: true,
+  });
+  const baseUrlGiven = s.read('baseUrl', 'AUTHSEC_BASE_URL');
+  const baseUrl = s.serverUrl(baseUrlGiven, BASE_URL_RULES);
+  const clientId = resolveClientId(options.clientId, s);
+  const session = resolveSession(options.sessionToken, s);
   // where authorized requests may go: read before the mode, since they count as configuration
-  const downstreamRaw = nonEmpty(options.downstreamUrl) ?? readEnv('DOWNSTREAM_URL', env);
-  const originsFromEnv = readEnv('AUTHSEC_ALLOWED_ORIGINS', env);
+  const downstream = s.read('downstreamUrl', 'DOWNSTREAM_URL');
+  const origins = s.read('allowedOrigins', 'AUTHSEC_ALLOWED_ORIGINS');
+  const target = decideMode(s, mode, {
+    production,
+    allowMockInProduction: options.allowMockInProduction === true,
+    baseUrlGiven: baseUrlGiven !== undefined,
+    baseUrl,
+    clientId,
+    session,
+    downstream,
+    origins,
+  });
+  const downstreamUrl = s.serverUrl(downstream, DOWNSTREAM_RULES);
+  const allowedOrigins = resolveAllowedOrigins(origins, downstreamUrl, s);
 
-  // mode decision
-  const configured = baseUrlRaw !== undefined || clientId.raw !== undefined;
-  let mode: 'live' | 'mock' = 'live';
-  let modeReason: ResolvedConfig['modeReason'] = 'configured';
-  if (modeOption === 'mock') {
-    mode = 'mock';
-    modeReason = 'forced';
-    if (production && options.allowMockInProduction !== true) {
-      problems.push(
-        'mode is mock while NODE_ENV=production: mock tokens are for development. Configure live mode, or pass `allowMockInProduction: true` if you really mean it',
-      );
-    }
-  } else if (modeOption === 'live' || configured || session.kind !== 'none') {
-    modeReason = modeOption === 'live' ? 'forced' : 'configured';
-    if (baseUrlRaw === undefined)
-      problems.push(
-        'baseUrl is missing: pass `baseUrl` or set AUTHSEC_BASE_URL (the AuthSec server root, e.g. https://prod.api.authsec.ai)',
-      );
-    if (clientId.raw === undefined)
-      problems.push(
-        'clientId is missing: pass `clientId` or set AUTHSEC_AGENT_CLIENT_ID (the AI agent client id from the AuthSec dashboard)',
-      );
-  } else if (
-    downstreamRaw !== undefined ||
-    options.allowedOrigins !== undefined ||
-    originsFromEnv
-  ) {
-    // A downstream API without AuthSec would silently receive mock tokens: refuse to guess.
-    const set = [
-      ...(downstreamRaw === undefined
-        ? []
-        : [options.downstreamUrl === undefined ? 'DOWNSTREAM_URL' : '`downstreamUrl`']),
-      ...(options.allowedOrigins !== undefined
-        ? ['`allowedOrigins`']
-        : originsFromEnv !== undefined
-          ? ['AUTHSEC_ALLOWED_ORIGINS']
-          : []),
-    ].join(' and ');
-    problems.push(
-      `${set} ${set.includes(' and ') ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`) to go live, or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) to send mock tokens there on purpose`,
-    );
-  } else if (production) {
-    problems.push(
-      'No AuthSec configuration while NODE_ENV=production: set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass `baseUrl` and `clientId`). Mock mode never starts by itself in production',
-    );
-  } else {
-    mode = 'mock';
-    modeReason = 'unconfigured';
-  }
-
-  const downstreamUrl =
-    downstreamRaw === undefined
-      ? undefined
-      : checkServerUrl(
-          downstreamRaw,
-          {
-            option: 'downstreamUrl',
-            env: 'DOWNSTREAM_URL',
-            expected: 'the protected API, e.g. https://api.internal.example',
-          },
-          problems,
-        );
-  const allowedOrigins = resolveAllowedOrigins(options, env, downstreamUrl, problems);
-
-  // numbers
-  const timeoutEnv = readEnv('AUTHSEC_TIMEOUT_MS', env);
-  const timeoutMs = positive(
-    options.timeoutMs ?? (timeoutEnv === undefined ? undefined : Number(timeoutEnv)),
-    10_000,
-    'timeoutMs must be a positive number of milliseconds: pass `timeoutMs` or set AUTHSEC_TIMEOUT_MS',
-    problems,
-  );
-  const totalTimeoutMs = positive(
-    options.totalTimeoutMs,
-    30_000,
-    'totalTimeoutMs must be a positive number of milliseconds',
-    problems,
-  );
-  const maxRetries = options.maxRetries ?? 2;
-  if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 10)
-    problems.push('maxRetries must be a whole number from 0 to 10');
-  const refreshMarginSeconds = options.refreshMarginSeconds ?? 60;
-  if (!Number.isFinite(refreshMarginSeconds) || refreshMarginSeconds < 0)
-    problems.push('refreshMarginSeconds must be a number of seconds ≥ 0');
-
+  const timeoutMs = s.setting('timeoutMs', {
+    env: 'AUTHSEC_TIMEOUT_MS',
+    fallback: 10_000,
+    ...POSITIVE_MS,
+  });
+  const totalTimeoutMs = s.setting('totalTimeoutMs', { fallback: 30_000, ...POSITIVE_MS });
+  const maxRetries = s.setting('maxRetries', {
+    fallback: 2,
+    expected: 'a whole number from 0 to 10',
+    parse: numberWhere((n) => Number.isInteger(n) && n >= 0 && n <= 10),
+  });
+  const refreshMarginSeconds = s.setting('refreshMarginSeconds', {
+    fallback: 60,
+    expected: 'a number of seconds ≥ 0',
+    parse: numberWhere((n) => n >= 0),
+  });
   // logging: a bad level must not stop the agent, so it warns and uses the default
-  let logLevel: LogLevel = 'warn';
-  const levelRaw = options.logLevel ?? readEnv('AUTHSEC_LOG_LEVEL', env)?.toLowerCase();
-  if (levelRaw !== undefined) {
-    if (isLogLevel(levelRaw)) logLevel = levelRaw;
-    else
-      warnings.push(
-        `Unknown log level '${String(levelRaw).slice(0, 20)}' (logLevel / AUTHSEC_LOG_LEVEL): using 'warn'. Use silent, error, warn, info or debug.`,
-      );
-  }
-  let logFormat: LogFormat = 'pretty';
-  const formatRaw = options.logFormat ?? readEnv('AUTHSEC_LOG_FORMAT', env)?.toLowerCase();
-  if (formatRaw !== undefined) {
-    if (formatRaw === 'pretty' || formatRaw === 'json') logFormat = formatRaw;
-    else
-      warnings.push(
-        `Unknown log format '${String(formatRaw).slice(0, 20)}' (logFormat / AUTHSEC_LOG_FORMAT): using 'pretty'. Use pretty or json.`,
-      );
-  }
-
-  // plumbing
-  const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
-  if (typeof fetchImpl !== 'function')
-    problems.push('No fetch implementation: pass `fetch` (this runtime has no global fetch)');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (RESERVED_HEADERS.has(name.toLowerCase())) {
-      problems.push(
-        `headers must not set '${name}': the SDK sets it (use \`sessionToken\` for Authorization)`,
-      );
-    } else headers[name] = value;
-  }
+  const logLevel = s.setting<LogLevel>('logLevel', {
+    env: 'AUTHSEC_LOG_LEVEL',
+    fallback: 'warn',
+    expected: 'silent, error, warn, info or debug',
+    parse: oneOf(LOG_LEVELS),
+    caseInsensitive: true,
+    unknown: 'log level',
+  });
+  const logFormat = s.setting<LogFormat>('logFormat', {
+    env: 'AUTHSEC_LOG_FORMAT',
+    fallback: 'pretty',
+    expected: 'pretty or json',
+    parse: oneOf(LOG_FORMATS),
+    caseInsensitive: true,
+    unknown: 'log format',
+  });
+  const fetchImpl = s.fetch(true);
+  const headers = resolveHeaders(options.headers, s);
   const fallbackToMockOnError = options.fallbackToMockOnError === true;
   if (fallbackToMockOnError && production) {
-    problems.push(
+    s.problems.push(
       'fallbackToMockOnError is not allowed with NODE_ENV=production: a failed pull must fail there',
     );
   }
-  const clock = options.clock ?? Date.now;
 
-  if (problems.length > 0)
-    throw AuthSecConfigError.fromProblems(problems, {
-      hint: 'Fix the settings listed; see the configuration table in the @authsec/core README.',
-    });
-
-  return Object.freeze({
-    mode,
-    modeReason,
-    baseUrl: mode === 'live' ? baseUrl : undefined,
-    pullUrl: mode === 'live' && baseUrl ? `${baseUrl}${PULL_PATH}` : undefined,
-    clientId: clientId.value,
+  const shared: SharedConfig = {
     session,
     downstreamUrl,
     allowedOrigins,
-    headers: Object.freeze(headers),
-    fetch: fetchImpl as typeof fetch,
+    headers,
+    fetch: fetchImpl,
     timeoutMs,
     totalTimeoutMs,
     maxRetries,
@@ -340,60 +249,118 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
     logger: options.logger,
     fallbackToMockOnError,
     mock: Object.freeze({ ...(options.mock ?? {}) }),
-    clock,
+    clock: options.clock ?? Date.now,
     production,
-    warnings: Object.freeze(warnings),
+    warnings: Object.freeze(s.warnings),
+  };
+  return s.done(
+    target && Object.freeze({ ...target, ...shared }),
+    'Fix the settings listed; see the configuration table in the @authsec/core README.',
+  );
+}
+
+/** What the mode decision looks at. */
+interface ModeInputs {
+  readonly production: boolean;
+  readonly allowMockInProduction: boolean;
+  /** A server root was given, usable or not. */
+  readonly baseUrlGiven: boolean;
+  readonly baseUrl: string | undefined;
+  readonly clientId: ClientIdSetting;
+  readonly session: SessionSource;
+  readonly downstream: Given | undefined;
+  readonly origins: Given | undefined;
+}
+
+/** The mode and its fields; undefined once a problem says why there is no mode. */
+function decideMode(
+  s: SettingsReader<AuthSecClientOptions>,
+  mode: AuthSecModeOption,
+  the: ModeInputs,
+): ModeFields | undefined {
+  const mock = (modeReason: 'forced' | 'unconfigured'): ModeFields => ({
+    mode: 'mock',
+    modeReason,
+    baseUrl: undefined,
+    pullUrl: undefined,
+    clientId: the.clientId.value,
   });
+  if (mode === 'mock') {
+    if (the.production && !the.allowMockInProduction) {
+      s.problems.push(
+        'mode is mock while NODE_ENV=production: mock tokens are for development. Configure live mode, or pass `allowMockInProduction: true` if you really mean it',
+      );
+    }
+    return mock('forced');
+  }
+  const configured = the.baseUrlGiven || the.clientId.raw !== undefined;
+  if (mode === 'live' || configured || the.session.kind !== 'none') {
+    // A given but unusable value already has its problem; a missing one needs one here.
+    if (!the.baseUrlGiven)
+      s.problems.push(
+        'baseUrl is missing: pass `baseUrl` or set AUTHSEC_BASE_URL (the AuthSec server root, e.g. https://prod.api.authsec.ai)',
+      );
+    if (the.clientId.raw === undefined)
+      s.problems.push(
+        'clientId is missing: pass `clientId` or set AUTHSEC_AGENT_CLIENT_ID (the AI agent client id from the AuthSec dashboard)',
+      );
+    const { baseUrl } = the;
+    const clientId = the.clientId.value;
+    if (baseUrl === undefined || clientId === undefined) return undefined;
+    const modeReason = mode === 'live' ? 'forced' : 'configured';
+    return { mode: 'live', modeReason, baseUrl, pullUrl: `${baseUrl}${PULL_PATH}`, clientId };
+  }
+  if (the.downstream || the.origins) {
+    // A downstream API without AuthSec would silently receive mock tokens: refuse to guess.
+    const set = [
+      the.downstream && sourceName('downstreamUrl', the.downstream, 'DOWNSTREAM_URL'),
+      the.origins && sourceName('allowedOrigins', the.origins, 'AUTHSEC_ALLOWED_ORIGINS'),
+    ].filter((name) => name !== undefined);
+    s.problems.push(
+      `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`) to go live, or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) to send mock tokens there on purpose`,
+    );
+    return undefined;
+  }
+  if (the.production) {
+    s.problems.push(
+      'No AuthSec configuration while NODE_ENV=production: set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass `baseUrl` and `clientId`). Mock mode never starts by itself in production',
+    );
+    return undefined;
+  }
+  return mock('unconfigured');
 }
 
 const PRODUCTION_VALUES: ReadonlySet<string> = new Set(['production', 'prod']);
 
 /** NODE_ENV says production (any case, or `prod`) in `env` or in the process's own environment. */
-function isProduction(env: AuthSecClientOptions['env']): boolean {
-  const says = (from: AuthSecClientOptions['env']) =>
+function isProduction(env: Env | undefined): boolean {
+  const says = (from: Env | undefined) =>
     PRODUCTION_VALUES.has(readEnv('NODE_ENV', from)?.toLowerCase() ?? '');
   // An injected env without NODE_ENV must not hide that the process itself runs in production.
   return says(env) || (env !== undefined && says(defaultEnv()));
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
-
-function positive(
-  value: number | undefined,
-  fallback: number,
-  problem: string,
-  problems: string[],
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    problems.push(problem);
-    return fallback;
-  }
-  return value;
+/** The client id as given (it counts as configuration even when invalid) and its usable value. */
+interface ClientIdSetting {
+  readonly raw: string | undefined;
+  readonly value: string | undefined;
 }
 
 function resolveClientId(
-  options: AuthSecClientOptions,
-  env: AuthSecClientOptions['env'],
-  problems: string[],
-  warnings: string[],
-): { raw: string | undefined; value: string | undefined } {
+  option: string | undefined,
+  s: SettingsReader<AuthSecClientOptions>,
+): ClientIdSetting {
   let raw: string | undefined;
   let source: string;
-  if (nonEmpty(options.clientId) !== undefined) {
-    raw = options.clientId;
+  if (typeof option === 'string' && option.trim() !== '') {
+    raw = option;
     source = '`clientId`';
   } else {
-    const primary = readRawEnv('AUTHSEC_AGENT_CLIENT_ID', env);
-    const alias = readRawEnv('AUTHSEC_CLIENT_ID', env);
-    if (
-      primary !== undefined &&
-      alias !== undefined &&
-      primary.trim().toLowerCase() !== alias.trim().toLowerCase()
-    ) {
-      problems.push(
+    // Untrimmed, to warn about copy-paste artefacts.
+    const primary = readRawEnv('AUTHSEC_AGENT_CLIENT_ID', s.env);
+    const alias = readRawEnv('AUTHSEC_CLIENT_ID', s.env);
+    if (primary && alias && primary.trim().toLowerCase() !== alias.trim().toLowerCase()) {
+      s.problems.push(
         'AUTHSEC_AGENT_CLIENT_ID and AUTHSEC_CLIENT_ID are both set and differ: unset one (AUTHSEC_AGENT_CLIENT_ID is the documented name)',
       );
       return { raw: primary, value: undefined };
@@ -404,7 +371,7 @@ function resolveClientId(
   if (raw === undefined) return { raw: undefined, value: undefined };
   const trimmed = raw.trim();
   if (trimmed !== raw) {
-    warnings.push(
+    s.warnings.push(
       `${source} had spaces or a line break around it (a copy-paste artefact?): trimmed it. Clean up the value to silence this warning.`,
     );
   }
@@ -412,7 +379,7 @@ function resolveClientId(
     const why = /\s/.test(trimmed)
       ? 'it contains whitespace'
       : 'it is not a UUID like 6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
-    problems.push(
+    s.problems.push(
       `clientId is invalid (${why}): pass \`clientId\` or set AUTHSEC_AGENT_CLIENT_ID to the client id shown on the AuthSec dashboard`,
     );
     return { raw, value: undefined };
@@ -420,31 +387,60 @@ function resolveClientId(
   return { raw, value: trimmed };
 }
 
+function resolveSession(
+  option: AuthSecClientOptions['sessionToken'],
+  s: SettingsReader<AuthSecClientOptions>,
+): SessionSource {
+  if (typeof option === 'function') return { kind: 'provider', provide: option };
+  const given = s.read('sessionToken', 'AUTHSEC_SESSION_TOKEN');
+  const value = typeof given?.value === 'string' ? given.value.trim() : undefined;
+  if (given === undefined) return { kind: 'none' };
+  if (value === undefined)
+    s.invalid('sessionToken', 'a string or a function returning one', 'AUTHSEC_SESSION_TOKEN');
+  else if (/\s/.test(value) || /^bearer\s/i.test(value))
+    s.invalid(
+      'sessionToken',
+      'the bare credential, without spaces or a "Bearer " prefix',
+      'AUTHSEC_SESSION_TOKEN',
+    );
+  else return { kind: 'static', value, from: given.from };
+  return { kind: 'none' };
+}
+
 function resolveAllowedOrigins(
-  options: AuthSecClientOptions,
-  env: AuthSecClientOptions['env'],
+  given: Given | undefined,
   downstreamUrl: string | undefined,
-  problems: string[],
+  s: SettingsReader<AuthSecClientOptions>,
 ): readonly string[] {
-  let entries: readonly string[] | undefined = options.allowedOrigins;
-  let source = '`allowedOrigins`';
-  if (entries === undefined) {
-    const fromEnv = readEnv('AUTHSEC_ALLOWED_ORIGINS', env);
-    if (fromEnv !== undefined) {
-      entries = fromEnv
+  if (given === undefined)
+    return Object.freeze(downstreamUrl ? [new URL(downstreamUrl).origin] : []);
+  const source = sourceName('allowedOrigins', given, 'AUTHSEC_ALLOWED_ORIGINS');
+  const entries: readonly unknown[] = Array.isArray(given.value)
+    ? given.value
+    : String(given.value)
         .split(',')
         .map((e) => e.trim())
         .filter((e) => e !== '');
-      source = 'AUTHSEC_ALLOWED_ORIGINS';
-    }
-  }
-  if (entries === undefined)
-    return Object.freeze(downstreamUrl ? [new URL(downstreamUrl).origin] : []);
   const origins: string[] = [];
   for (const entry of entries) {
     const parsed = parseOrigin(String(entry));
-    if ('problem' in parsed) problems.push(`${source}: ${parsed.problem}`);
+    if ('problem' in parsed) s.problems.push(`${source}: ${parsed.problem}`);
     else if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
   }
   return Object.freeze(origins);
+}
+
+function resolveHeaders(
+  option: AuthSecClientOptions['headers'],
+  s: SettingsReader<AuthSecClientOptions>,
+): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(option ?? {})) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      s.problems.push(
+        `headers must not set '${name}': the SDK sets it (use \`sessionToken\` for Authorization)`,
+      );
+    } else headers[name] = value;
+  }
+  return Object.freeze(headers);
 }

@@ -1,9 +1,9 @@
 // The verifier's options: their public type, and their resolution (option, env, default).
 
-import { readEnv } from './env.js';
+import { BASE_URL_RULES } from './config.js';
+import { numberWhere, POSITIVE_MS, SettingsReader } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
-import { checkServerUrl } from './server-url.js';
 
 /** Options for {@link verifyDelegationToken} and {@link createDelegationTokenVerifier}. */
 export interface VerifyDelegationTokenOptions {
@@ -79,61 +79,68 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
 function stringList(value: unknown): string[] | undefined {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) return undefined;
-  return list.every((v) => typeof v === 'string' && v.trim() !== '')
-    ? [...(list as string[])]
+  return isStringList(list) && list.length > 0 && list.every((v) => v.trim() !== '')
+    ? [...list]
     : undefined;
 }
 
 /** A copy of a list of non-empty permission strings, or `[]` with a problem naming `name`. */
 export function permissionList(value: unknown, name: string, problems: string[]): string[] {
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')) {
-    return [...(value as string[])];
-  }
+  if (isStringList(value) && value.every((v) => v !== '')) return [...value];
   problems.push(`${name} must be a list of non-empty permission strings, e.g. ['read:records']`);
   return [];
 }
 
-// The same rules as a client's baseUrl (config.ts), with the verifier's wording.
+/** A RegExp without g/y (so test() keeps no lastIndex between tokens), or a non-empty string. */
+function spiffeMatcher(value: unknown): string | RegExp | undefined {
+  if (value instanceof RegExp) return new RegExp(value.source, value.flags.replace(/[gy]/g, ''));
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function isClock(value: unknown): value is () => number {
+  return typeof value === 'function';
+}
+
+const SECONDS = 'a number of seconds, 0 or more';
+const nonNegative = numberWhere((n) => n >= 0);
 
 /** Resolves options (then env, then defaults) once, reporting every problem together. */
 export function resolveSettings(options: VerifyDelegationTokenOptions): Settings {
   if (!isPlainObject(options)) {
     throw AuthSecConfigError.fromProblems(
       ['options must be an object with at least `audience` and `workspaceId`'],
-      {
-        hint: CONFIG_HINT,
-      },
+      { hint: CONFIG_HINT },
     );
   }
-  const problems: string[] = [];
+  const s = new SettingsReader(options);
 
   const audiences = stringList(options.audience);
   if (options.audience === undefined) {
-    problems.push(
+    s.problems.push(
       "audience is missing: pass `audience`, the value this API expects in the token's aud (e.g. 'authsec-api' for AuthSec's own APIs)",
     );
   } else if (!audiences) {
-    problems.push('audience must be a non-empty string or a non-empty list of them');
+    s.invalid('audience', 'a non-empty string or a non-empty list of them');
   }
 
   const workspaces = new Set<string>();
   if (options.workspaceId === undefined) {
-    problems.push(
+    s.problems.push(
       'workspaceId is missing: pass `workspaceId`, the UUID of each AuthSec workspace whose tokens this API accepts',
     );
   } else {
     // UUIDs hold no spaces and compare case-insensitively, so trimming and lower-casing lose nothing.
     const list = stringList(options.workspaceId)?.map((w) => w.trim().toLowerCase()) ?? [];
     if (list.length === 0 || !list.every((w) => UUID_RE.test(w))) {
-      problems.push(
-        'workspaceId must be a UUID (or a non-empty list of them) like 3b481361-2f3f-4074-90e1-4b9766a2d7f2',
+      s.invalid(
+        'workspaceId',
+        'a UUID (or a non-empty list of them) like 3b481361-2f3f-4074-90e1-4b9766a2d7f2',
       );
     }
     for (const w of list) workspaces.add(w);
@@ -142,97 +149,69 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
   const keys = options.keys;
   if (keys !== undefined) {
     const problem = jwksProblem(keys);
-    if (problem) problems.push(`keys ${problem}`);
+    if (problem) s.problems.push(`keys ${problem}`);
   }
-  const checkRevocation = options.checkRevocation ?? false;
-  if (typeof checkRevocation !== 'boolean') problems.push('checkRevocation must be true or false');
-  const needsServer = keys === undefined || checkRevocation === true;
+  const checkRevocation = s.setting('checkRevocation', {
+    fallback: false,
+    expected: 'true or false',
+    parse: (v: unknown) => (typeof v === 'boolean' ? v : undefined),
+  });
+  const needsServer = keys === undefined || checkRevocation;
 
-  if (options.baseUrl !== undefined && typeof options.baseUrl !== 'string') {
-    problems.push('baseUrl must be a string: pass `baseUrl` or set AUTHSEC_BASE_URL');
-  }
   // The env var only fills a need: a verifier given `keys` ignores a stray AUTHSEC_BASE_URL.
-  const baseUrlRaw =
-    nonEmpty(options.baseUrl) ??
-    (needsServer ? readEnv('AUTHSEC_BASE_URL', options.env) : undefined);
-  let baseUrl: string | undefined;
-  if (baseUrlRaw !== undefined)
-    baseUrl = checkServerUrl(
-      baseUrlRaw,
-      {
-        option: 'baseUrl',
-        env: 'AUTHSEC_BASE_URL',
-        expected: 'the AuthSec server root, e.g. https://prod.api.authsec.ai',
-        rootOnly: true,
-      },
-      problems,
-    );
-  else if (needsServer) {
-    problems.push(
+  const baseUrlGiven = s.read('baseUrl', 'AUTHSEC_BASE_URL', needsServer);
+  const baseUrl = s.serverUrl(baseUrlGiven, BASE_URL_RULES);
+  if (baseUrlGiven === undefined && needsServer) {
+    s.problems.push(
       keys === undefined
         ? 'baseUrl is missing: pass `baseUrl` or set AUTHSEC_BASE_URL (the AuthSec server root, e.g. https://prod.api.authsec.ai), or pass `keys`'
         : 'baseUrl is missing: checkRevocation asks AuthSec, so pass `baseUrl` or set AUTHSEC_BASE_URL',
     );
   }
 
-  const toleranceSeconds = options.clockToleranceSeconds ?? 30;
-  if (
-    typeof toleranceSeconds !== 'number' ||
-    !Number.isFinite(toleranceSeconds) ||
-    toleranceSeconds < 0
-  ) {
-    problems.push('clockToleranceSeconds must be a number of seconds, 0 or more');
-  }
+  const toleranceSeconds = s.setting('clockToleranceSeconds', {
+    fallback: 30,
+    expected: SECONDS,
+    parse: nonNegative,
+  });
   const requiredPermissions =
     options.requiredPermissions === undefined
       ? []
-      : permissionList(options.requiredPermissions, 'requiredPermissions', problems);
-  let spiffeId: string | RegExp | undefined;
-  if (options.spiffeId instanceof RegExp) {
-    // Without g/y, test() keeps no lastIndex between tokens.
-    spiffeId = new RegExp(options.spiffeId.source, options.spiffeId.flags.replace(/[gy]/g, ''));
-  } else if (options.spiffeId !== undefined) {
-    if (nonEmpty(options.spiffeId) === undefined)
-      problems.push('spiffeId must be a non-empty string or a RegExp');
-    else spiffeId = options.spiffeId;
-  }
-  const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
-  if (needsServer && typeof fetchImpl !== 'function') {
-    problems.push('No fetch implementation: pass `fetch` (this runtime has no global fetch)');
-  }
-  const timeoutMs = options.timeoutMs ?? 5000;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    problems.push('timeoutMs must be a positive number of milliseconds');
-  }
-  const revocationCacheSeconds = options.revocationCacheSeconds ?? DEFAULT_REVOCATION_CACHE_SECONDS;
-  if (
-    typeof revocationCacheSeconds !== 'number' ||
-    !Number.isFinite(revocationCacheSeconds) ||
-    revocationCacheSeconds < 0
-  ) {
-    problems.push(
-      'revocationCacheSeconds must be a number of seconds, 0 or more (0 asks AuthSec on every verify)',
-    );
-  }
-  const clock = options.clock ?? Date.now;
-  if (typeof clock !== 'function')
-    problems.push('clock must be a function returning epoch milliseconds');
-
-  if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems, { hint: CONFIG_HINT });
-  return Object.freeze({
-    audiences: Object.freeze(audiences as string[]),
-    workspaces,
-    baseUrl,
-    keys,
-    toleranceSeconds,
-    requiredPermissions: Object.freeze(requiredPermissions),
-    spiffeId,
-    checkRevocation,
-    revocationCacheMs: revocationCacheSeconds * 1000,
-    clock,
-    remote:
-      baseUrl === undefined
-        ? undefined
-        : { baseUrl, fetch: fetchImpl as typeof fetch, timeoutMs, now: clock },
+      : permissionList(options.requiredPermissions, 'requiredPermissions', s.problems);
+  const spiffeId = s.setting('spiffeId', {
+    fallback: undefined,
+    expected: 'a non-empty string or a RegExp',
+    parse: spiffeMatcher,
   });
+  const fetchImpl = s.fetch(needsServer);
+  const timeoutMs = s.setting('timeoutMs', { fallback: 5000, ...POSITIVE_MS });
+  const revocationCacheSeconds = s.setting('revocationCacheSeconds', {
+    fallback: DEFAULT_REVOCATION_CACHE_SECONDS,
+    expected: `${SECONDS} (0 asks AuthSec on every verify)`,
+    parse: nonNegative,
+  });
+  const clock = s.setting('clock', {
+    fallback: Date.now,
+    expected: 'a function returning epoch milliseconds',
+    parse: (v: unknown) => (isClock(v) ? v : undefined),
+  });
+
+  return s.done(
+    audiences &&
+      Object.freeze({
+        audiences: Object.freeze(audiences),
+        workspaces,
+        baseUrl,
+        keys,
+        toleranceSeconds,
+        requiredPermissions: Object.freeze(requiredPermissions),
+        spiffeId,
+        checkRevocation,
+        revocationCacheMs: revocationCacheSeconds * 1000,
+        clock,
+        remote:
+          baseUrl === undefined ? undefined : { baseUrl, fetch: fetchImpl, timeoutMs, now: clock },
+      }),
+    CONFIG_HINT,
+  );
 }

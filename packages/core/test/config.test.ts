@@ -264,4 +264,49 @@ describe('resolveConfig', () => {
     const error = configError(() => resolveConfig({ env: { AUTHSEC_TIMEOUT_MS: 'soon' } }));
     expect(error.message).toMatch(/AUTHSEC_TIMEOUT_MS/);
   });
+  it('counts a blank string option as not given, so `mode: process.env.X` falls back like the env var', () => {
+    const env = { AUTHSEC_MODE: 'mock', AUTHSEC_LOG_LEVEL: 'debug' };
+    expect(resolveConfig({ mode: '' as never, logLevel: '' as never, env })).toMatchObject({
+      mode: 'mock',
+      modeReason: 'forced',
+      logLevel: 'debug',
+      warnings: [],
+    });
+    expect(
+      resolveConfig({ timeoutMs: null as never, env: { AUTHSEC_TIMEOUT_MS: '7' } }).timeoutMs,
+    ).toBe(7);
+  });
+
+  it('refuses a URL option of the wrong type instead of silently taking the env var', () => {
+    const error = configError(() =>
+      resolveConfig({ baseUrl: 5 as never, clientId: ID, env: { AUTHSEC_BASE_URL: BASE } }),
+    );
+    expect(error.problems).toEqual([
+      'baseUrl must be a string: pass `baseUrl` or set AUTHSEC_BASE_URL',
+    ]);
+    const downstream = configError(() =>
+      resolveConfig({ baseUrl: BASE, clientId: ID, downstreamUrl: 5 as never, env: {} }),
+    );
+    expect(downstream.problems).toEqual([
+      'downstreamUrl must be a string: pass `downstreamUrl` or set DOWNSTREAM_URL',
+    ]);
+  });
+
+  it('names the env var a partial configuration came from, even next to a blank option', () => {
+    const error = configError(() =>
+      resolveConfig({ downstreamUrl: '', env: { DOWNSTREAM_URL: 'https://api.example' } }),
+    );
+    expect(error.problems[0]).toMatch(/^DOWNSTREAM_URL is set but AUTHSEC_BASE_URL/);
+  });
+
+  it('reads allowedOrigins given as a comma-separated string like AUTHSEC_ALLOWED_ORIGINS, and null as not given', () => {
+    const config = resolveConfig({
+      baseUrl: BASE,
+      clientId: ID,
+      allowedOrigins: 'https://a.example, https://B.example:443' as never,
+      env: {},
+    });
+    expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(resolveConfig({ allowedOrigins: null as never, env: {} }).mode).toBe('mock');
+  });
 });

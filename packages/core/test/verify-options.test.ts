@@ -93,6 +93,15 @@ describe('options', () => {
     expect(() => create({ ...base, baseUrl: 'http://localhost:8080' })()).not.toThrow();
   });
 
+  it('refuses a baseUrl of the wrong type as that one problem, not also as missing', () => {
+    const error = configError(
+      create({ audience: 'authsec-api', workspaceId: WS, baseUrl: 5 as never, env: {} }),
+    );
+    expect(error.problems).toEqual([
+      'baseUrl must be a string: pass `baseUrl` or set AUTHSEC_BASE_URL',
+    ]);
+  });
+
   it('needs no baseUrl with `keys`, except to check revocation', () => {
     const base = { audience: 'authsec-api', workspaceId: WS, keys: jwks(key), env: {} };
     expect(() => create(base)()).not.toThrow();
