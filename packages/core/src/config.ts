@@ -104,16 +104,8 @@ export type SessionSource =
   | { readonly kind: 'static'; readonly value: string; readonly from: 'option' | 'env' }
   | { readonly kind: 'provider'; readonly provide: SessionTokenProvider };
 
-/** The configuration after resolution: frozen, validated, never printed as is. */
-export interface ResolvedConfig {
-  readonly mode: 'live' | 'mock';
-  /** Why: asked for explicitly, configured, or nothing configured (auto mock). */
-  readonly modeReason: 'forced' | 'configured' | 'unconfigured';
-  /** The normalised server root (no trailing slash), in live mode. */
-  readonly baseUrl: string | undefined;
-  /** The full pull URL without query. */
-  readonly pullUrl: string | undefined;
-  readonly clientId: string | undefined;
+/** What a resolved configuration holds in either mode. */
+export interface SharedConfig {
   readonly session: SessionSource;
   /** The normalised downstream API root (no trailing slash), if any. */
   readonly downstreamUrl: string | undefined;
@@ -136,8 +128,45 @@ export interface ResolvedConfig {
   readonly warnings: readonly string[];
 }
 
-type ModeFields = Pick<ResolvedConfig, 'mode' | 'modeReason' | 'baseUrl' | 'pullUrl' | 'clientId'>;
-type SharedConfig = Omit<ResolvedConfig, keyof ModeFields>;
+/**
+ * A live client's configuration: where it pulls, and as whom.
+ * @example
+ * ```ts
+ * if (config.mode === 'live') console.log(new URL(config.pullUrl).host, config.clientId);
+ * ```
+ */
+export interface LiveConfig extends SharedConfig {
+  readonly mode: 'live';
+  /** `forced` by `mode: 'live'`, or `configured` by the settings given. */
+  readonly modeReason: 'forced' | 'configured';
+  /** The normalised server root (no trailing slash). */
+  readonly baseUrl: string;
+  /** The full pull URL without query. */
+  readonly pullUrl: string;
+  readonly clientId: string;
+}
+
+/**
+ * A mock client's configuration: no server, and a client id only when one was given.
+ * @example
+ * ```ts
+ * if (config.mode === 'mock' && config.modeReason === 'unconfigured') warnLoudly();
+ * ```
+ */
+export interface MockConfig extends SharedConfig {
+  readonly mode: 'mock';
+  /** `forced` by `mode: 'mock'`, or `unconfigured`: nothing configured outside production. */
+  readonly modeReason: 'forced' | 'unconfigured';
+  readonly baseUrl: undefined;
+  readonly pullUrl: undefined;
+  readonly clientId: string | undefined;
+}
+
+/** The configuration after resolution: frozen, validated, never printed as is. Narrow on `mode`. */
+export type ResolvedConfig = LiveConfig | MockConfig;
+
+/** The fields that differ between the modes. */
+type ModeFields = Omit<LiveConfig, keyof SharedConfig> | Omit<MockConfig, keyof SharedConfig>;
 
 /** The AuthSec server root: the client's and the verifier's `baseUrl`. */
 export const BASE_URL_RULES: ServerUrlRules = {
@@ -278,7 +307,7 @@ function decideMode(
   mode: AuthSecModeOption,
   the: ModeInputs,
 ): ModeFields | undefined {
-  const mock = (modeReason: 'forced' | 'unconfigured'): ModeFields => ({
+  const mock = (modeReason: MockConfig['modeReason']): ModeFields => ({
     mode: 'mock',
     modeReason,
     baseUrl: undefined,

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type LiveConfig, type MockConfig, resolveConfig } from '../src/config.js';
 import { AuthSecConfigError, isAuthSecError } from '../src/errors.js';
 
 const ID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
@@ -308,5 +308,23 @@ describe('resolveConfig', () => {
     });
     expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(resolveConfig({ allowedOrigins: null as never, env: {} }).mode).toBe('mock');
+  });
+  it('types the result by mode: narrowed to live, the pull URL and client id are always strings', () => {
+    const config = resolveConfig({ baseUrl: BASE, clientId: ID, env: {} });
+    if (config.mode !== 'live') throw new Error(`expected live, got ${config.mode}`);
+    expectTypeOf(config).toEqualTypeOf<LiveConfig>();
+    expectTypeOf(config.pullUrl).toEqualTypeOf<string>();
+    expectTypeOf(config.clientId).toEqualTypeOf<string>();
+    expectTypeOf(config.modeReason).toEqualTypeOf<'forced' | 'configured'>();
+    expect(new URL(config.pullUrl).pathname).toBe('/authsec/uflow/sdk/delegation-token');
+    expect(config.clientId).toBe(ID);
+
+    const mock = resolveConfig({ mode: 'mock', clientId: ID, env: {} });
+    if (mock.mode !== 'mock') throw new Error(`expected mock, got ${mock.mode}`);
+    expectTypeOf(mock).toEqualTypeOf<MockConfig>();
+    expectTypeOf(mock.pullUrl).toEqualTypeOf<undefined>();
+    expectTypeOf(mock.modeReason).toEqualTypeOf<'forced' | 'unconfigured'>();
+    expect(mock).toMatchObject({ baseUrl: undefined, pullUrl: undefined, clientId: ID });
+    expect(Object.isFrozen(mock)).toBe(true);
   });
 });
