@@ -56,7 +56,16 @@ export interface SettingRule<T> {
 
 const NO_FETCH = 'No fetch implementation: pass `fetch` (this runtime has no global fetch)';
 
-/** Reads settings from an options bag and its `env`, collecting problems and warnings. */
+/**
+ * Reads settings from an options bag and its `env`, collecting problems and warnings, so that one
+ * error lists them all.
+ * @example
+ * ```ts
+ * const s = new SettingsReader(options);
+ * const timeoutMs = s.setting('timeoutMs', { env: 'AUTHSEC_TIMEOUT_MS', fallback: 10_000, ...POSITIVE_MS });
+ * return s.done({ timeoutMs }, 'See the @authsec/core README.'); // throws if any problem was found
+ * ```
+ */
 export class SettingsReader<O extends { env?: Env | undefined; fetch?: typeof fetch }> {
   /** Problems so far, each naming the option and the environment variable to fix. */
   readonly problems: string[] = [];
