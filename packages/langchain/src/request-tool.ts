@@ -6,6 +6,7 @@ import {
   expandPath,
   pathParameters,
   type QueryValue,
+  readText,
   redact,
 } from '@authsec/core';
 import type { DynamicStructuredTool } from '@langchain/core/tools';
@@ -107,7 +108,7 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
   if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
 
   return createAuthSecTool<S>(
-    async (input, { request }) => {
+    async (input, { request, signal }) => {
       const values = input as Record<string, unknown>;
       // An optional field the model left out: its input to fix, not a configuration error.
       const missing = params.find((name) => values[name] === undefined || values[name] === null);
@@ -137,7 +138,14 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
         ...(json === undefined ? {} : { json }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       });
-      const { text, complete } = await readCapped(response, maxChars);
+      const { text, truncated } = await readText(response, {
+        maxBytes: bytesFor(maxChars),
+        truncate: true,
+        method,
+        path: pathOf(response.url),
+        ...(signal && { signal }),
+      });
+      const complete = !truncated;
       if (text === '' && complete) return JSON.stringify({ status: response.status });
       // Redacted before the cut, so a token across the cut is replaced whole rather than halved.
       return capText(String(redact(text)), maxChars, complete);
@@ -171,23 +179,23 @@ function toQuery(fields: Record<string, unknown>): Record<string, QueryValue> {
   return query;
 }
 
-/** Reads a body as text, stopping once it passes `maxChars` so a huge answer is never held whole. */
-async function readCapped(
-  response: Response,
-  maxChars: number,
-): Promise<{ text: string; complete: boolean }> {
-  if (!response.body) return { text: '', complete: true };
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    if (text.length > maxChars) {
-      await reader.cancel().catch(() => {});
-      return { text, complete: false };
-    }
+/**
+ * The bytes read for a cap of `maxChars`: a UTF-16 unit is at most 3 bytes of UTF-8, so this always
+ * holds more than `maxChars` characters when the body is longer, plus room for a token that starts
+ * before the cut to be read (and redacted) whole.
+ */
+function bytesFor(maxChars: number): number {
+  return 3 * maxChars + 4 + TOKEN_ROOM_BYTES;
+}
+
+/** Longer than any delegation token, so one that straddles the character cut is read whole. */
+const TOKEN_ROOM_BYTES = 16 * 1024;
+
+/** The path of a response's URL, never its query (for error messages). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
   }
-  return { text: text + decoder.decode(), complete: true };
 }
