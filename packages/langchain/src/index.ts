@@ -40,6 +40,8 @@ export {
   type SessionTokenProvider,
 } from '@authsec/core';
 export {
+  AuthSecStructuredTool,
+  type AuthSecStructuredToolFields,
   type AuthSecToolFields,
   type AuthSecToolFunction,
   createAuthSecTool,

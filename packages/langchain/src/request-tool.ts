@@ -9,9 +9,8 @@ import {
   readText,
   redact,
 } from '@authsec/core';
-import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { z } from 'zod';
-import { createAuthSecTool } from './authsec-tool.js';
+import { type AuthSecStructuredTool, createAuthSecTool } from './authsec-tool.js';
 import { capText, InvalidToolInputError } from './tool-result.js';
 
 /** HTTP methods a request tool may use. */
@@ -65,7 +64,7 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  * to `maxResponseChars` with a `…[truncated: …]` marker. Writing methods need `allowWrite: true`.
  * Errors follow `createAuthSecTool`'s policy.
  * @param options - name, description, schema, path, method, scope, client and mappings
- * @returns a `DynamicStructuredTool`
+ * @returns an `AuthSecStructuredTool` (a `DynamicStructuredTool`)
  * @throws AuthSecConfigError for a writing method without `allowWrite`, an unknown method, a path
  *   parameter missing from the schema, or a `maxResponseChars` that is not a positive integer
  * @example
@@ -82,7 +81,7 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  */
 export function createAuthSecRequestTool<S extends z.ZodObject>(
   options: AuthSecRequestToolOptions<S>,
-): DynamicStructuredTool<S> {
+): AuthSecStructuredTool<S> {
   const method = (options.method ?? 'GET').toUpperCase();
   const maxChars = options.maxResponseChars ?? 20_000;
   const params = pathParameters(options.path);

@@ -62,7 +62,11 @@ describe('@authsec/langchain as a package', () => {
 
   it('exports only the AuthSec tools besides core’s names', () => {
     const own = Object.keys(langchain).filter((name) => !(name in core));
-    expect(own.sort()).toEqual(['createAuthSecRequestTool', 'createAuthSecTool']);
+    expect(own.sort()).toEqual([
+      'AuthSecStructuredTool',
+      'createAuthSecRequestTool',
+      'createAuthSecTool',
+    ]);
   });
 
   it('takes @langchain/core as a peer and langchain as an optional peer, pinned for tests', () => {
