@@ -82,6 +82,19 @@ export function createAuthSecTool<S extends z.ZodObject>(
   fn: AuthSecToolFunction<S>,
   fields: AuthSecToolFields<S>,
 ): AuthSecStructuredTool<S> {
+  return buildAuthSecTool(fn, fields, withoutTokens);
+}
+
+/**
+ * {@link createAuthSecTool} with the redaction of `fn`'s result chosen by the caller: the request
+ * tool redacts its text itself (before cutting it), so it passes a function that keeps the string.
+ * @internal
+ */
+export function buildAuthSecTool<S extends z.ZodObject>(
+  fn: AuthSecToolFunction<S>,
+  fields: AuthSecToolFields<S>,
+  redactResult: (result: unknown) => unknown,
+): AuthSecStructuredTool<S> {
   const { client, scope, ...toolFields } = fields;
   const scopes: readonly string[] =
     scope === undefined ? [] : typeof scope === 'string' ? [scope] : scope;
@@ -97,7 +110,7 @@ export function createAuthSecTool<S extends z.ZodObject>(
       }
       const { context, release } = createToolContext(authsec, config);
       try {
-        return withoutTokens(await fn(input, context));
+        return redactResult(await fn(input, context));
       } finally {
         release();
       }

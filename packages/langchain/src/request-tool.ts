@@ -10,7 +10,7 @@ import {
   redact,
 } from '@authsec/core';
 import type { z } from 'zod';
-import { type AuthSecStructuredTool, createAuthSecTool } from './authsec-tool.js';
+import { type AuthSecStructuredTool, buildAuthSecTool } from './authsec-tool.js';
 import { capText, InvalidToolInputError } from './tool-result.js';
 
 /** HTTP methods a request tool may use. */
@@ -106,7 +106,7 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
   }
   if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
 
-  return createAuthSecTool<S>(
+  return buildAuthSecTool<S>(
     async (input, { request, signal }) => {
       const values = input as Record<string, unknown>;
       // An optional field the model left out: its input to fix, not a configuration error.
@@ -156,7 +156,13 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
       ...(options.client ? { client: options.client } : {}),
       ...(options.scope === undefined ? {} : { scope: options.scope }),
     },
+    // Both answers are already safe: a status, or the text redacted before it was cut.
+    keepRedacted,
   );
+}
+
+function keepRedacted(text: unknown): unknown {
+  return text;
 }
 
 /** Input fields as query parameters: scalars as they are, arrays repeated, objects as JSON. */
