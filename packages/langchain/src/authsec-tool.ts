@@ -127,15 +127,11 @@ export function buildAuthSecTool<S extends z.ZodObject>(
   const input = {
     ...toolFields,
     func: toolFunction(run, toolFields),
-  } as AuthSecStructuredToolFields<S>;
+  } as DynamicStructuredToolInput<S> & {
+    name: string;
+  };
   return new AuthSecStructuredTool<S>(input);
 }
-
-/** The constructor fields of {@link AuthSecStructuredTool}: those of `DynamicStructuredTool`. */
-export type AuthSecStructuredToolFields<S extends z.ZodObject> = DynamicStructuredToolInput<S> & {
-  name: string;
-  schema: S;
-};
 
 /**
  * The tool {@link createAuthSecTool} returns: LangChain's `DynamicStructuredTool`, which also
@@ -155,18 +151,6 @@ export type AuthSecStructuredToolFields<S extends z.ZodObject> = DynamicStructur
 export class AuthSecStructuredTool<
   S extends z.ZodObject = z.ZodObject,
 > extends DynamicStructuredTool<S> {
-  static override lc_name(): string {
-    return 'AuthSecStructuredTool';
-  }
-
-  /**
-   * Builds the tool from LangChain's `DynamicStructuredTool` fields (use {@link createAuthSecTool}).
-   * @param fields - name, description, schema and the function
-   */
-  constructor(fields: AuthSecStructuredToolFields<S>) {
-    super(fields);
-  }
-
   /**
    * LangChain's `call()` (which `invoke()` uses), answering a `ToolInputParsingException`
    * instead of throwing it.

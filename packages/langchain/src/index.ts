@@ -46,7 +46,6 @@ export {
 } from '@authsec/core';
 export {
   AuthSecStructuredTool,
-  type AuthSecStructuredToolFields,
   type AuthSecToolFields,
   type AuthSecToolFunction,
   createAuthSecTool,
