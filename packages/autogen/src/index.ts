@@ -1,5 +1,7 @@
 // @authsec/autogen: function maps, OpenAI tool schemas and small AutoGen-style agents on AuthSec delegation tokens.
 
+// What users need next to the adapter, from @authsec/core: the same list in every adapter
+// (tests/adapters checks that it is, name for name).
 export {
   AuthSecAbortedError,
   AuthSecClient,
@@ -13,6 +15,7 @@ export {
   type AuthSecErrorCode,
   type AuthSecErrorJSON,
   AuthSecHttpError,
+  type AuthSecMode,
   AuthSecNetworkError,
   AuthSecNotAuthSecServerError,
   AuthSecOriginNotAllowedError,
@@ -23,18 +26,23 @@ export {
   type AuthSecRequestOptions,
   AuthSecResponseError,
   AuthSecTimeoutError,
+  AuthSecTokenError,
   AuthSecTokenRejectedError,
   AuthSecUnauthenticatedError,
   closeDefaultClient,
   type DelegationTokenInfo,
   expandPath,
+  type GetTokenOptions,
   getDefaultClient,
   getDelegationToken,
   isAuthSecError,
   isFatalAuthSecError,
+  type LogFields,
+  type LogFormat,
   type Logger,
   type LogLevel,
   type QueryValue,
+  type SessionTokenProvider,
 } from '@authsec/core';
 export {
   AssistantAgent,

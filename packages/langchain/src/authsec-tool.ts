@@ -1,8 +1,9 @@
-// createAuthSecTool(): LangChain's tool(fn, fields) with a scope pre-check and token-bound requests.
+// createAuthSecTool(): a LangChain DynamicStructuredTool with a scope pre-check and token-bound requests.
 
 import type { AuthSecClient } from '@authsec/core';
 import {
-  type DynamicStructuredTool,
+  DynamicStructuredTool,
+  type DynamicStructuredToolInput,
   ToolInputParsingException,
   type ToolRunnableConfig,
   type ToolWrapperParams,
@@ -44,7 +45,8 @@ export type AuthSecToolFunction<S extends z.ZodObject> = (
 ) => unknown;
 
 /**
- * Creates a LangChain tool (built with `tool()` from `@langchain/core/tools`) whose function calls
+ * Creates a LangChain tool (an {@link AuthSecStructuredTool}, LangChain's `DynamicStructuredTool`
+ * running its function the way `tool()` does) whose function calls
  * a protected API with the agent's delegation token, without ever touching the token. Before `fn`
  * runs, `scope` is checked against the token's permissions. Failures the model can act on (403,
  * 404, rate limits, network) come back as `{"error": {name, code, message, hint, status}}`, and
@@ -57,7 +59,8 @@ export type AuthSecToolFunction<S extends z.ZodObject> = (
  * are replaced by markers, so the token never reaches the model.
  * @param fn - receives the validated input and an {@link AuthSecToolContext}
  * @param fields - LangChain's tool fields (`name`, `description`, `schema` …) plus `client`, `scope`
- * @returns a `DynamicStructuredTool` for `createAgent`, `bindTools` or `ToolNode`
+ * @returns an {@link AuthSecStructuredTool} (a `DynamicStructuredTool`) for `createAgent`,
+ *   `bindTools` or `ToolNode`
  * @throws fatal AuthSec errors and non-AuthSec errors from `fn` (their message and stack
  *   redacted), when the tool is invoked
  * @example
@@ -78,7 +81,20 @@ export type AuthSecToolFunction<S extends z.ZodObject> = (
 export function createAuthSecTool<S extends z.ZodObject>(
   fn: AuthSecToolFunction<S>,
   fields: AuthSecToolFields<S>,
-): DynamicStructuredTool<S> {
+): AuthSecStructuredTool<S> {
+  return buildAuthSecTool(fn, fields, withoutTokens);
+}
+
+/**
+ * {@link createAuthSecTool} with the redaction of `fn`'s result chosen by the caller: the request
+ * tool redacts its text itself (before cutting it), so it passes a function that keeps the string.
+ * @internal
+ */
+export function buildAuthSecTool<S extends z.ZodObject>(
+  fn: AuthSecToolFunction<S>,
+  fields: AuthSecToolFields<S>,
+  redactResult: (result: unknown) => unknown,
+): AuthSecStructuredTool<S> {
   const { client, scope, ...toolFields } = fields;
   const scopes: readonly string[] =
     scope === undefined ? [] : typeof scope === 'string' ? [scope] : scope;
@@ -94,7 +110,7 @@ export function createAuthSecTool<S extends z.ZodObject>(
       }
       const { context, release } = createToolContext(authsec, config);
       try {
-        return withoutTokens(await fn(input, context));
+        return redactResult(await fn(input, context));
       } finally {
         release();
       }
@@ -107,36 +123,75 @@ export function createAuthSecTool<S extends z.ZodObject>(
       return asOutput(errorAnswer(content, config.toolCall, toolFields.name));
     }
   };
-  // tool()'s overloads cannot be resolved for a generic schema; the runtime call is the plain one.
-  const build = tool as unknown as (
-    func: typeof run,
-    params: ToolWrapperParams<S>,
-  ) => DynamicStructuredTool<S>;
-  return answerInvalidInput(build(run, toolFields as ToolWrapperParams<S>));
+  // The fields are tool()'s (ToolWrapperParams), which DynamicStructuredTool's constructor takes.
+  const input = {
+    ...toolFields,
+    func: toolFunction(run, toolFields),
+  } as DynamicStructuredToolInput<S> & {
+    name: string;
+  };
+  return new AuthSecStructuredTool<S>(input);
 }
 
 /**
- * LangChain validates the input against the schema before `fn` runs and throws when it does not
- * match; the model can fix that, so the tool answers it (a `ToolMessage` with status `error` for a
- * tool call, else the JSON) the same way with `createAgent`, `ToolNode` or a direct `invoke()`.
+ * The tool {@link createAuthSecTool} returns: LangChain's `DynamicStructuredTool`, which also
+ * answers input that does not match its schema. LangChain validates the input before the tool's
+ * function runs and throws `ToolInputParsingException` when it does not match, and it has no hook
+ * for that; the model can fix its input, so this tool answers it with
+ * `{"error": {"name": "InvalidToolInput", …}}` (a `ToolMessage` with status `error` for a tool
+ * call, else the JSON), with `createAgent`, `ToolNode` or a direct `invoke()` alike.
+ * @example
+ * ```ts
+ * const lookup: AuthSecStructuredTool<z.ZodObject<{ id: z.ZodString }>> = createAuthSecTool(
+ *   async ({ id }, { requestJson }) => requestJson(expandPath('/customers/{id}', { id })),
+ *   { name: 'get_customer', description: 'Look up a customer.', schema: z.object({ id: z.string() }) },
+ * );
+ * ```
  */
-function answerInvalidInput<T extends DynamicStructuredTool>(built: T): T {
-  type Call = (arg: unknown, config?: unknown, tags?: string[]) => Promise<unknown>;
-  const call = (built.call as unknown as Call).bind(built);
-  const answered: Call = async (arg, config, tags) => {
+export class AuthSecStructuredTool<
+  S extends z.ZodObject = z.ZodObject,
+> extends DynamicStructuredTool<S> {
+  /**
+   * LangChain's `call()` (which `invoke()` uses), answering a `ToolInputParsingException`
+   * instead of throwing it.
+   * @param arg - the input, or a tool call
+   * @param configArg - the run's config
+   * @param tags - tags for the callbacks
+   * @returns what the tool answers
+   */
+  override async call<
+    TArg extends Parameters<DynamicStructuredTool<S>['call']>[0],
+    TConfig extends ToolRunnableConfig | undefined,
+  >(arg: TArg, configArg?: TConfig, tags?: string[]) {
     try {
-      return await call(arg, config, tags);
+      return await super.call(arg, configArg, tags);
     } catch (error) {
       if (!(error instanceof ToolInputParsingException)) throw error;
       // invoke() passes the arguments and puts the tool call in the config; call() may get either.
       const toolCall = isToolCall(arg)
         ? arg
-        : (config as { toolCall?: unknown } | undefined)?.toolCall;
-      return errorAnswer(inputErrorResult(error.message), toolCall, built.name);
+        : (configArg as { toolCall?: unknown } | undefined)?.toolCall;
+      return errorAnswer(inputErrorResult(error.message), toolCall, this.name) as Awaited<
+        ReturnType<DynamicStructuredTool<S>['call']>
+      >;
     }
-  };
-  Object.defineProperty(built, 'call', { value: answered, writable: true, configurable: true });
-  return built;
+  }
+}
+
+/**
+ * The function LangChain's `tool()` builds around `run` (the run's config for nested runnables and
+ * callbacks, the abort race), so the tool runs exactly as a `tool()` would.
+ */
+function toolFunction<S extends z.ZodObject>(
+  run: (input: z.output<S>, config: ToolRunnableConfig) => Promise<unknown>,
+  fields: Omit<ToolWrapperParams<S>, 'schema'> & { schema: S },
+): DynamicStructuredToolInput<S>['func'] {
+  // tool()'s overloads cannot be resolved for a generic schema; the runtime call is the plain one.
+  const build = tool as unknown as (
+    func: typeof run,
+    params: ToolWrapperParams<S>,
+  ) => DynamicStructuredTool<S>;
+  return build(run, fields as ToolWrapperParams<S>).func;
 }
 
 function isToolCall(value: unknown): boolean {

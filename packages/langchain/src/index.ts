@@ -1,5 +1,7 @@
 // @authsec/langchain: delegation-aware LangChain.js tools that call protected APIs with AuthSec tokens.
 
+// What users need next to the adapter, from @authsec/core: the same list in every adapter
+// (tests/adapters checks that it is, name for name).
 export {
   AuthSecAbortedError,
   AuthSecClient,
@@ -13,6 +15,7 @@ export {
   type AuthSecErrorCode,
   type AuthSecErrorJSON,
   AuthSecHttpError,
+  type AuthSecMode,
   AuthSecNetworkError,
   AuthSecNotAuthSecServerError,
   AuthSecOriginNotAllowedError,
@@ -23,6 +26,7 @@ export {
   type AuthSecRequestOptions,
   AuthSecResponseError,
   AuthSecTimeoutError,
+  AuthSecTokenError,
   AuthSecTokenRejectedError,
   AuthSecUnauthenticatedError,
   closeDefaultClient,
@@ -33,6 +37,7 @@ export {
   getDelegationToken,
   isAuthSecError,
   isFatalAuthSecError,
+  type LogFields,
   type LogFormat,
   type Logger,
   type LogLevel,
@@ -40,6 +45,7 @@ export {
   type SessionTokenProvider,
 } from '@authsec/core';
 export {
+  AuthSecStructuredTool,
   type AuthSecToolFields,
   type AuthSecToolFunction,
   createAuthSecTool,

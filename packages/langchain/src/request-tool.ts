@@ -6,11 +6,11 @@ import {
   expandPath,
   pathParameters,
   type QueryValue,
+  readText,
   redact,
 } from '@authsec/core';
-import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { z } from 'zod';
-import { createAuthSecTool } from './authsec-tool.js';
+import { type AuthSecStructuredTool, buildAuthSecTool } from './authsec-tool.js';
 import { capText, InvalidToolInputError } from './tool-result.js';
 
 /** HTTP methods a request tool may use. */
@@ -64,7 +64,7 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  * to `maxResponseChars` with a `…[truncated: …]` marker. Writing methods need `allowWrite: true`.
  * Errors follow `createAuthSecTool`'s policy.
  * @param options - name, description, schema, path, method, scope, client and mappings
- * @returns a `DynamicStructuredTool`
+ * @returns an `AuthSecStructuredTool` (a `DynamicStructuredTool`)
  * @throws AuthSecConfigError for a writing method without `allowWrite`, an unknown method, a path
  *   parameter missing from the schema, or a `maxResponseChars` that is not a positive integer
  * @example
@@ -81,7 +81,7 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  */
 export function createAuthSecRequestTool<S extends z.ZodObject>(
   options: AuthSecRequestToolOptions<S>,
-): DynamicStructuredTool<S> {
+): AuthSecStructuredTool<S> {
   const method = (options.method ?? 'GET').toUpperCase();
   const maxChars = options.maxResponseChars ?? 20_000;
   const params = pathParameters(options.path);
@@ -106,8 +106,8 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
   }
   if (problems.length > 0) throw AuthSecConfigError.fromProblems(problems);
 
-  return createAuthSecTool<S>(
-    async (input, { request }) => {
+  return buildAuthSecTool<S>(
+    async (input, { request, signal }) => {
       const values = input as Record<string, unknown>;
       // An optional field the model left out: its input to fix, not a configuration error.
       const missing = params.find((name) => values[name] === undefined || values[name] === null);
@@ -137,7 +137,14 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
         ...(json === undefined ? {} : { json }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       });
-      const { text, complete } = await readCapped(response, maxChars);
+      const { text, truncated } = await readText(response, {
+        maxBytes: bytesFor(maxChars),
+        truncate: true,
+        method,
+        path: pathOf(response.url),
+        ...(signal && { signal }),
+      });
+      const complete = !truncated;
       if (text === '' && complete) return JSON.stringify({ status: response.status });
       // Redacted before the cut, so a token across the cut is replaced whole rather than halved.
       return capText(String(redact(text)), maxChars, complete);
@@ -149,7 +156,13 @@ export function createAuthSecRequestTool<S extends z.ZodObject>(
       ...(options.client ? { client: options.client } : {}),
       ...(options.scope === undefined ? {} : { scope: options.scope }),
     },
+    // Both answers are already safe: a status, or the text redacted before it was cut.
+    keepRedacted,
   );
+}
+
+function keepRedacted(text: unknown): unknown {
+  return text;
 }
 
 /** Input fields as query parameters: scalars as they are, arrays repeated, objects as JSON. */
@@ -171,23 +184,23 @@ function toQuery(fields: Record<string, unknown>): Record<string, QueryValue> {
   return query;
 }
 
-/** Reads a body as text, stopping once it passes `maxChars` so a huge answer is never held whole. */
-async function readCapped(
-  response: Response,
-  maxChars: number,
-): Promise<{ text: string; complete: boolean }> {
-  if (!response.body) return { text: '', complete: true };
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    if (text.length > maxChars) {
-      await reader.cancel().catch(() => {});
-      return { text, complete: false };
-    }
+/**
+ * The bytes read for a cap of `maxChars`: a UTF-16 unit is at most 3 bytes of UTF-8, so this always
+ * holds more than `maxChars` characters when the body is longer, plus room for a token that starts
+ * before the cut to be read (and redacted) whole.
+ */
+function bytesFor(maxChars: number): number {
+  return 3 * maxChars + 4 + TOKEN_ROOM_BYTES;
+}
+
+/** Longer than any delegation token, so one that straddles the character cut is read whole. */
+const TOKEN_ROOM_BYTES = 16 * 1024;
+
+/** The path of a response's URL, never its query (for error messages). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
   }
-  return { text: text + decoder.decode(), complete: true };
 }

@@ -1,7 +1,9 @@
 import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
 import { ToolMessage } from '@langchain/core/messages';
-import { tool } from '@langchain/core/tools';
+import { RunnableLambda } from '@langchain/core/runnables';
+import { DynamicStructuredTool, tool } from '@langchain/core/tools';
+import { RunCollectorCallbackHandler } from '@langchain/core/tracers/run_collector';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
@@ -10,6 +12,7 @@ import {
   AuthSecConfigError,
   AuthSecDelegationNotFoundError,
   AuthSecOriginNotAllowedError,
+  AuthSecStructuredTool,
   AuthSecTokenRejectedError,
   type AuthSecToolContext,
   AuthSecUnauthenticatedError,
@@ -62,6 +65,31 @@ describe('createAuthSecTool', () => {
     expect(last).toMatchObject({ path: '/billing/customers/42', status: 200, bearer: true });
     expect(last?.clientId).toBe(demo.agents.billing.agent.clientId);
     expectNoToken(tokens, result);
+  });
+
+  it('is a DynamicStructuredTool subclass, nothing patched on the instance', () => {
+    const t = billingTool(billing);
+    expect(t).toBeInstanceOf(AuthSecStructuredTool);
+    expect(t).toBeInstanceOf(DynamicStructuredTool);
+    expect(Object.hasOwn(t, 'call')).toBe(false);
+    expect(Object.hasOwn(t, 'invoke')).toBe(false);
+    expect(t.schema).toBe(billingSchema);
+    expect(t.description).toBe('Get billing details for a customer by their ID.');
+  });
+
+  it('runs its function as tool() does: a runnable given its config is a child of the tool run', async () => {
+    const t = createAuthSecTool(
+      async ({ customer_id }, { config }) =>
+        RunnableLambda.from((id: string) => `seen ${id}`).invoke(customer_id, config),
+      { name: 'nested', description: 'Nests a runnable.', schema: billingSchema, client: billing },
+    );
+    const collector = new RunCollectorCallbackHandler();
+    const result = await t.invoke({ customer_id: '9' }, { callbacks: [collector] });
+    expect(result).toBe('seen 9');
+    const [run] = collector.tracedRuns;
+    expect(run?.name).toBe('nested');
+    expect(run?.run_type).toBe('tool');
+    expect(run?.child_runs?.map((child) => child.run_type)).toEqual(['chain']);
   });
 
   it('returns a ToolMessage when invoked with a tool call', async () => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import { DownstreamServer } from '@authsec/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -458,6 +460,47 @@ describe('createAuthSecRequestTool', () => {
     expect(result.split('\n')[0]).toBe('a😀');
     expect(result).toMatch(/first 3 /);
     expect(/[\ud800-\udbff](?![\udc00-\udfff])/u.test(result)).toBe(false);
+  });
+
+  it('stops reading an endless answer once the cap is reached', async () => {
+    // A raw server: it streams without a Content-Length and never ends on its own.
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const endless = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = 'z'.repeat(16 * 1024);
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk)) {}
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', closed);
+      pump();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    const client = clientFor(demo, demo.agents.reader.agent.clientId, {
+      downstreamUrl: `http://127.0.0.1:${(endless.address() as AddressInfo).port}`,
+    });
+    try {
+      const t = createAuthSecRequestTool({
+        name: 'endless',
+        description: 'Never ends.',
+        schema: z.object({}),
+        path: '/stream',
+        maxResponseChars: 1_000,
+        client,
+      });
+      const result = (await t.invoke({})) as string;
+      const [kept, marker] = result.split('\n');
+      expect(kept).toBe('z'.repeat(1_000));
+      // The total is unknown: the tool stopped reading.
+      expect(marker).toBe('…[truncated: first 1000 characters shown]');
+      await gone;
+    } finally {
+      await client.close();
+      await new Promise((resolve) => endless.close(resolve));
+    }
   });
 
   it('hands the run signal to its request: aborting stops a slow call', async () => {

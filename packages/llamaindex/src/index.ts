@@ -1,5 +1,7 @@
 // @authsec/llamaindex: a LlamaIndex.TS reader for protected APIs, with AuthSec delegation tokens.
 
+// What users need next to the adapter, from @authsec/core: the same list in every adapter
+// (tests/adapters checks that it is, name for name).
 export {
   AuthSecAbortedError,
   AuthSecClient,
@@ -20,6 +22,8 @@ export {
   AuthSecPermissionError,
   AuthSecPullForbiddenError,
   AuthSecRateLimitedError,
+  type AuthSecRequestJsonOptions,
+  type AuthSecRequestOptions,
   AuthSecResponseError,
   AuthSecTimeoutError,
   AuthSecTokenError,
@@ -27,13 +31,18 @@ export {
   AuthSecUnauthenticatedError,
   closeDefaultClient,
   type DelegationTokenInfo,
+  expandPath,
+  type GetTokenOptions,
   getDefaultClient,
   getDelegationToken,
   isAuthSecError,
   isFatalAuthSecError,
+  type LogFields,
+  type LogFormat,
   type Logger,
   type LogLevel,
   type QueryValue,
+  type SessionTokenProvider,
 } from '@authsec/core';
 export { ClearanceScale, DEFAULT_CLEARANCE_LEVELS, normalizeClearance } from './clearance.js';
 export {

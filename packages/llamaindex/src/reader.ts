@@ -11,7 +11,7 @@ import type { BaseReader, Document } from '@llamaindex/core/schema';
 import { withEndpointContext } from './error-context.js';
 import { type LoadDataOptions, resolveLoadOptions } from './load-options.js';
 import { mockRecordsFor } from './mock-records.js';
-import { type RecordMapping, recordHashSync, recordToDocument } from './record-document.js';
+import { documentBuilder, type RecordMapping, recordHashSync } from './record-document.js';
 import { fetchRecords } from './record-pages.js';
 
 /**
@@ -139,11 +139,16 @@ export class AuthSecReader implements BaseReader<Document> {
       toText: resolved.toText as RecordMapping['toText'],
       toMetadata: resolved.toMetadata as RecordMapping['toMetadata'],
     };
-    const context = { sourceEndpoint, info, ingestedAt: new Date().toISOString() };
-    const documents: Document[] = [];
+    const toDocument = documentBuilder(mapping, {
+      sourceEndpoint,
+      info,
+      ingestedAt: new Date().toISOString(),
+    });
+    const documents: Document[] = new Array(records.length);
     const taken = new Set<string>();
-    for (const [index, record] of records.entries()) {
-      const document = recordToDocument(record, index, mapping, context);
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index];
+      const document = toDocument(record, index);
       if (taken.has(document.id_)) {
         // Two records with one id would overwrite each other in a docstore. Tell them apart by
         // content, not by position, so each keeps its id when the API reorders them.
@@ -153,7 +158,7 @@ export class AuthSecReader implements BaseReader<Document> {
         document.id_ = id;
       }
       taken.add(document.id_);
-      documents.push(document);
+      documents[index] = document;
     }
     return documents;
   }

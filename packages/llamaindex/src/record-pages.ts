@@ -86,7 +86,7 @@ export async function fetchRecords<R>(
       method: 'GET',
       ...(url && { path: url.pathname }),
     } as const;
-    const body = await readJsonPage(response, options.maxResponseBytes, facts);
+    const body = await readJsonPage(response, options.maxResponseBytes, facts, options.signal);
     const list = select(body);
     if (!Array.isArray(list)) {
       throw new AuthSecResponseError(

@@ -183,6 +183,24 @@ describe('security metadata', () => {
     );
   });
 
+  it('never lets metadataFields alone forge the security metadata', async () => {
+    rows = [{ id: 'r1', token_jti: 'forged', authsec_mode: 'mock', record_index: 99 }];
+    const [doc] = await reader.loadData({
+      endpoint: 'rows',
+      metadataFields: ['token_jti', 'authsec_mode', 'record_index'],
+    });
+    expect(doc?.metadata).toMatchObject({ authsec_mode: 'live', record_index: 0 });
+    expect(doc?.metadata.token_jti).not.toBe('forged');
+  });
+
+  it('gives every Document its own excluded-key lists', async () => {
+    rows = [{ id: 'r1' }, { id: 'r2' }];
+    const [first, second] = await reader.loadData({ endpoint: 'rows' });
+    first?.excludedLlmMetadataKeys.pop();
+    expect(second?.excludedLlmMetadataKeys).toEqual([...SECURITY_METADATA_KEYS]);
+    expect(second?.excludedEmbedMetadataKeys).toEqual([...SECURITY_METADATA_KEYS, 'record_id']);
+  });
+
   it('writes every field not lifted as key: value lines, or uses toText', async () => {
     rows = [{ id: 7, title: 'Pricing', tags: ['b2b'], meta: { z: 1, a: 2 }, empty: null }];
     const [doc] = await reader.loadData({ endpoint: 'rows' });

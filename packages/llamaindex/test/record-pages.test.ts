@@ -1,9 +1,13 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import { DownstreamServer } from '@authsec/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthSecAbortedError,
   AuthSecClient,
+  AuthSecNetworkError,
   AuthSecOriginNotAllowedError,
   AuthSecReader,
   AuthSecResponseError,
@@ -184,5 +188,64 @@ describe('signal and timeoutMs', () => {
     expect(error).toBeInstanceOf(AuthSecTimeoutError);
     expect((error as AuthSecTimeoutError).code).toBe('ERR_AUTHSEC_TIMEOUT');
     expect((error as Error).message).toMatch(/^Could not load slow with scope read:records: /);
+  });
+});
+
+describe('bodies without a declared length', () => {
+  // A raw server, because the test server always declares Content-Length: these pages stream in
+  // chunks, one of them far past the cap, one cut off half way.
+  let raw: Server;
+  let rawReader: AuthSecReader;
+  beforeAll(async () => {
+    raw = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/chunked-big')) {
+        res.write('{"data":[');
+        for (let i = 0; i < 64; i++) res.write(`{"id":${i},"text":"${'y'.repeat(1000)}"},`);
+        res.end('{"id":"last"}]}');
+      } else if (req.url?.startsWith('/chunked-ok')) {
+        res.write('{"data":[{"id":"a"},');
+        res.end('{"id":"b"}]}');
+      } else {
+        res.write('{"data":[{"id":"a"},');
+        setImmediate(() => res.destroy());
+      }
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    rawReader = new AuthSecReader({
+      client: new AuthSecClient({
+        baseUrl: demo.env.AUTHSEC_BASE_URL ?? '',
+        clientId: demo.env.AUTHSEC_AGENT_CLIENT_ID ?? '',
+        downstreamUrl: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`,
+        logLevel: 'silent',
+      }),
+    });
+  });
+  afterAll(async () => {
+    await rawReader.client.close();
+    await new Promise((resolve) => raw.close(resolve));
+  });
+
+  it('reads a chunked page within the bound', async () => {
+    const docs = await rawReader.loadData({ endpoint: 'chunked-ok', maxResponseBytes: 1024 });
+    expect(docs.map((d) => d.metadata.record_id)).toEqual(['a', 'b']);
+  });
+
+  it('stops reading a chunked page once it passes maxResponseBytes', async () => {
+    const error = await failure(
+      rawReader.loadData({ endpoint: 'chunked-big', maxResponseBytes: 4096 }),
+    );
+    expect(error.message).toContain('GET /chunked-big is larger than 4096 bytes');
+    expect(error.hint).toContain('maxResponseBytes');
+    expect(inspect(error)).not.toContain('yyyy');
+  });
+
+  it('turns a connection cut mid-page into AuthSecNetworkError', async () => {
+    const token = await rawReader.client.getDelegationToken();
+    const error = await rawReader.loadData({ endpoint: 'cut' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthSecNetworkError);
+    expect((error as AuthSecNetworkError).code).toBe('ERR_AUTHSEC_NETWORK');
+    expect((error as Error).message).toContain('GET /cut');
+    expect(inspect(error)).not.toContain(token);
   });
 });
