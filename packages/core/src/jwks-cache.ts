@@ -1,15 +1,15 @@
 // The AuthSec public keys a verifier trusts: fetched per workspace, imported once, refetched sparingly.
 
 import { importJWK } from 'jose';
-import { signalScope } from './abort.js';
 import {
-  AuthSecHttpError,
-  AuthSecNetworkError,
+  type AuthSecError,
   AuthSecResponseError,
   AuthSecTimeoutError,
   AuthSecTokenError,
+  isAuthSecError,
 } from './errors.js';
-import { readCappedText } from './http-body.js';
+import { callWithRetries } from './http-call.js';
+import { errorForStatus, networkError } from './pull-errors.js';
 
 /** Where AuthSec serves a workspace's key bundle, below the server root. */
 export const BUNDLE_PATH = '/authsec/spiresvc/v1/jwt/bundle';
@@ -71,9 +71,8 @@ export async function callAuthSec(
     url.searchParams.set(name, value);
   }
   const fullPath = url.pathname;
-  // A timer cleared below, never AbortSignal.timeout: see signalScope.
-  const scope = signalScope([], [ctx.timeoutMs]);
-  const signal = scope.signal;
+  const headers = new Headers({ accept: 'application/json' });
+  if (request.json !== undefined) headers.set('content-type', 'application/json');
   const timedOut = () =>
     new AuthSecTimeoutError(
       `AuthSec did not answer ${method} ${fullPath} within ${ctx.timeoutMs} ms.`,
@@ -84,58 +83,52 @@ export async function callAuthSec(
         hint: 'Check `baseUrl` / AUTHSEC_BASE_URL and the network, or raise `timeoutMs`.',
       },
     );
-  let response: Response;
-  try {
-    response = await ctx.fetch(url.href, {
+  const { response, text } = await callWithRetries({
+    fetch: ctx.fetch,
+    url,
+    method,
+    headers,
+    body: request.json === undefined ? null : JSON.stringify(request.json),
+    replayable: true,
+    // The keys decide what is trusted, and a POST carries a token: neither may leave baseUrl.
+    redirect: 'manual',
+    signals: [],
+    timeoutMs: ctx.timeoutMs,
+    deadline: undefined,
+    retries: 0,
+    retryStatuses: NO_RETRIES,
+    readBody: {
+      maxBytes: MAX_ANSWER_BYTES,
+      peer: 'AuthSec',
+      origin: url.origin,
       method,
-      headers: {
-        accept: 'application/json',
-        ...(request.json !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(request.json !== undefined && { body: JSON.stringify(request.json) }),
-      // The keys decide what is trusted, and a POST carries a token: neither may leave baseUrl.
-      redirect: 'manual',
-      signal,
-    });
-  } catch {
-    scope.dispose();
+      path: fullPath,
+    },
     // The fetch error is dropped: it can hold the request, and with it the token of a POST.
-    if (signal.aborted) throw timedOut();
-    throw unreachable(ctx.baseUrl, method, fullPath);
-  }
-  try {
-    return {
-      status: response.status,
-      text: await readCappedText(response, MAX_ANSWER_BYTES, {
-        peer: 'AuthSec',
-        origin: url.origin,
-        method,
-        path: fullPath,
-        timeoutMs: ctx.timeoutMs,
-        signal,
-        abortCause: () => 'timeout',
-      }),
-    };
-  } finally {
-    scope.dispose();
-  }
+    mapFailure: (error, attempt) =>
+      isAuthSecError(error)
+        ? error
+        : attempt.signal.aborted
+          ? timedOut()
+          : networkError(error, url.origin, fullPath, {
+              method,
+              hint: 'Confirm `baseUrl` / AUTHSEC_BASE_URL (https:// except on loopback) and that this machine can reach it.',
+            }),
+    aborted: timedOut,
+  });
+  return { status: response.status, text };
 }
 
-function unreachable(baseUrl: string, method: string, path: string): AuthSecNetworkError {
-  return new AuthSecNetworkError(`Could not reach AuthSec at ${new URL(baseUrl).origin}.`, {
-    method,
-    path,
-    hint: 'Confirm `baseUrl` / AUTHSEC_BASE_URL (https:// except on loopback) and that this machine can reach it.',
-  });
-}
+const NO_RETRIES: ReadonlySet<number> = new Set();
 
 /**
- * The AuthSec error for an answer that is neither 2xx nor one the caller handles itself.
+ * The AuthSec error for an answer to a verifier's call that is neither 2xx nor one the caller
+ * handles itself (see errorForStatus).
  *
  * @param status - the HTTP status (0 for a browser's opaque redirect)
  * @param method - the request method
  * @param path - the request path, without query
- * @param what - what the call was for, e.g. `the key bundle`
+ * @param what - what the call was for, e.g. `the key bundle request`
  * @returns an {@link AuthSecHttpError} with a fix
  */
 export function httpError(
@@ -143,27 +136,8 @@ export function httpError(
   method: string,
   path: string,
   what: string,
-): AuthSecHttpError {
-  if (status === 0 || (status >= 300 && status < 400)) {
-    return new AuthSecHttpError(
-      `AuthSec answered ${what} with a redirect${status ? ` (${status})` : ''}; verifiers do not follow redirects.`,
-      {
-        status,
-        method,
-        path,
-        hint: 'Set `baseUrl` / AUTHSEC_BASE_URL to the final AuthSec server root.',
-      },
-    );
-  }
-  return new AuthSecHttpError(`AuthSec answered ${what} with ${status}.`, {
-    status,
-    method,
-    path,
-    hint:
-      status >= 500
-        ? 'AuthSec or a proxy in front of it is failing; try again later.'
-        : 'Check that `baseUrl` / AUTHSEC_BASE_URL is the AuthSec server root.',
-  });
+): AuthSecError {
+  return errorForStatus({ call: 'verifier', status, method, path, headers: new Headers(), what });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
