@@ -1,6 +1,5 @@
 // The AuthSec public keys a verifier trusts: fetched per workspace, imported once, refetched sparingly.
 
-import { importJWK } from 'jose';
 import {
   type AuthSecError,
   AuthSecResponseError,
@@ -185,9 +184,14 @@ export async function importKeySet(jwks: unknown): Promise<KeySet> {
       const jwk = rs256Jwk(value);
       if (!jwk) return undefined;
       try {
-        const key = await importJWK({ kty: 'RSA', n: jwk.n, e: jwk.e }, 'RS256');
-        if (key instanceof Uint8Array) return undefined;
-        // jose refuses RS256 under 2048 bits at verify time; skip such a key up front instead.
+        const key = await crypto.subtle.importKey(
+          'jwk',
+          { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true },
+          { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+          false,
+          ['verify'],
+        );
+        // RS256 under 2048 bits is refused (as jose does); skip such a key up front.
         const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
         return bits >= 2048 ? { kid: jwk.kid, key } : undefined;
       } catch {
