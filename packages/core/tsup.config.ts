@@ -5,7 +5,9 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 
 // jose is ESM-only: the CJS build require()s it through require(esm) on Node 20.19+.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', verify: 'src/verify-entry.ts' },
+  // Both entries share one copy of each module (error classes included), in ESM and in CJS.
+  splitting: true,
   dts: true,
   sourcemap: true,
   target: 'es2022',
