@@ -1,7 +1,6 @@
 // The AuthSec public keys a verifier trusts: fetched per workspace, imported once, refetched sparingly.
 
 import {
-  type AuthSecError,
   AuthSecResponseError,
   AuthSecTimeoutError,
   AuthSecTokenError,
@@ -49,21 +48,29 @@ export interface KeySet {
  * @param ctx - the server root, fetch, time limit and clock
  * @param method - `GET` or `POST`
  * @param path - the path below the server root
- * @param request - query parameters, and a JSON body to POST
- * @returns the status and the body text (at most {@link MAX_ANSWER_BYTES})
+ * @param request - query parameters, a JSON body to POST, what the call is for, statuses handled by the caller
+ * @returns the status (2xx or one in `handles`) and the body text (at most {@link MAX_ANSWER_BYTES})
+ * @throws {AuthSecHttpError} for any other status (a redirect included: it is never followed)
  * @throws {AuthSecTimeoutError} when AuthSec did not answer within `ctx.timeoutMs`
  * @throws {AuthSecNetworkError} when AuthSec could not be reached
  * @throws {AuthSecResponseError} when the body is larger than allowed
  * @example
  * ```ts
- * const { status, text } = await callAuthSec(ctx, 'GET', BUNDLE_PATH, { query: { workspace_id } });
+ * const { text } = await callAuthSec(ctx, 'GET', BUNDLE_PATH, { query: { workspace_id }, what: 'the key bundle request' });
  * ```
  */
 export async function callAuthSec(
   ctx: RemoteContext,
   method: 'GET' | 'POST',
   path: string,
-  request: { query?: Record<string, string>; json?: unknown } = {},
+  request: {
+    query?: Record<string, string>;
+    json?: unknown;
+    /** What the call is for, for errors. @default `the ${method} request` */
+    what?: string;
+    /** Non-2xx statuses the caller handles itself; any other is thrown as errorForStatus maps it. */
+    handles?: readonly number[];
+  } = {},
 ): Promise<{ status: number; text: string }> {
   const url = new URL(`${ctx.baseUrl}${path}`);
   for (const [name, value] of Object.entries(request.query ?? {})) {
@@ -115,29 +122,22 @@ export async function callAuthSec(
             }),
     aborted: timedOut,
   });
-  return { status: response.status, text };
+  const { status } = response;
+  if ((status < 200 || status >= 300) && !request.handles?.includes(status)) {
+    const { headers } = response;
+    throw errorForStatus({
+      call: 'verifier',
+      status,
+      method,
+      path: fullPath,
+      headers,
+      what: request.what ?? `the ${method} request`,
+    });
+  }
+  return { status, text };
 }
 
 const NO_RETRIES: ReadonlySet<number> = new Set();
-
-/**
- * The AuthSec error for an answer to a verifier's call that is neither 2xx nor one the caller
- * handles itself (see errorForStatus).
- *
- * @param status - the HTTP status (0 for a browser's opaque redirect)
- * @param method - the request method
- * @param path - the request path, without query
- * @param what - what the call was for, e.g. `the key bundle request`
- * @returns an {@link AuthSecHttpError} with a fix
- */
-export function httpError(
-  status: number,
-  method: string,
-  path: string,
-  what: string,
-): AuthSecError {
-  return errorForStatus({ call: 'verifier', status, method, path, headers: new Headers(), what });
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -207,6 +207,8 @@ async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<Key
   const path = new URL(`${ctx.baseUrl}${BUNDLE_PATH}`).pathname;
   const { status, text } = await callAuthSec(ctx, 'GET', BUNDLE_PATH, {
     query: { workspace_id: workspaceId },
+    what: 'the key bundle request',
+    handles: [404],
   });
   if (status === 404) {
     throw new AuthSecTokenError(
@@ -220,7 +222,6 @@ async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<Key
       },
     );
   }
-  if (status < 200 || status >= 300) throw httpError(status, 'GET', path, 'the key bundle request');
   const broken = (why: string) =>
     new AuthSecResponseError(`AuthSec's key bundle for workspace ${workspaceId} ${why}.`, {
       issues: ['keys'],
