@@ -99,9 +99,12 @@ export interface HttpOutcome {
 export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
   for (let attempt = 0; ; attempt++) {
     const retriesLeft = attempt < call.retries;
+    // One timer: whichever of the attempt's limit and the time left fires first.
+    const left = call.deadline === undefined ? undefined : Math.max(1, call.deadline - Date.now());
     const scope = signalScope(call.signals, [
-      call.timeoutMs,
-      call.deadline === undefined ? undefined : Math.max(1, call.deadline - Date.now()),
+      left === undefined || (call.timeoutMs !== undefined && call.timeoutMs <= left)
+        ? call.timeoutMs
+        : left,
     ]);
     let outcome: HttpOutcome;
     try {
