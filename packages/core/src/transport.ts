@@ -1,4 +1,4 @@
-// Sends authorized requests: the origin check, the bearer, manual redirects, the 401 re-pull, retries.
+// Sends authorized requests: the origin check, the bearer and the 401 re-pull, over the one HTTP path (http-call.ts).
 
 import type { SignalScope } from './abort.js';
 import type { ResolvedConfig } from './config.js';
@@ -17,9 +17,6 @@ import type { SdkLogger } from './logger.js';
 import { joinPath, type OriginPolicy } from './origins.js';
 import { MOCK_REJECTED_HINT, networkError } from './pull-errors.js';
 import type { TokenCache } from './token-cache.js';
-
-export { CROSS_ORIGIN_HEADERS } from './http-call.js';
-export { MOCK_REJECTED_HINT } from './pull-errors.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
