@@ -232,13 +232,3 @@ export async function readText(
     throw bodyReadError(error, ctx);
   }
 }
-
-/** Rebuilds a response around an already-read body (status codes that forbid a body get none). */
-export function withBody(response: Response, text: string): Response {
-  const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
-  return new Response(nullBody ? null : text, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-}

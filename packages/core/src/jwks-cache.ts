@@ -1,15 +1,13 @@
 // The AuthSec public keys a verifier trusts: fetched per workspace, imported once, refetched sparingly.
 
-import { importJWK } from 'jose';
-import { signalScope } from './abort.js';
 import {
-  AuthSecHttpError,
-  AuthSecNetworkError,
   AuthSecResponseError,
   AuthSecTimeoutError,
   AuthSecTokenError,
+  isAuthSecError,
 } from './errors.js';
-import { readCappedText } from './http-body.js';
+import { callWithRetries } from './http-call.js';
+import { errorForStatus, networkError } from './pull-errors.js';
 
 /** Where AuthSec serves a workspace's key bundle, below the server root. */
 export const BUNDLE_PATH = '/authsec/spiresvc/v1/jwt/bundle';
@@ -50,30 +48,37 @@ export interface KeySet {
  * @param ctx - the server root, fetch, time limit and clock
  * @param method - `GET` or `POST`
  * @param path - the path below the server root
- * @param request - query parameters, and a JSON body to POST
- * @returns the status and the body text (at most {@link MAX_ANSWER_BYTES})
+ * @param request - query parameters, a JSON body to POST, what the call is for, statuses handled by the caller
+ * @returns the status (2xx or one in `handles`) and the body text (at most {@link MAX_ANSWER_BYTES})
+ * @throws {AuthSecHttpError} for any other status (a redirect included: it is never followed)
  * @throws {AuthSecTimeoutError} when AuthSec did not answer within `ctx.timeoutMs`
  * @throws {AuthSecNetworkError} when AuthSec could not be reached
  * @throws {AuthSecResponseError} when the body is larger than allowed
  * @example
  * ```ts
- * const { status, text } = await callAuthSec(ctx, 'GET', BUNDLE_PATH, { query: { workspace_id } });
+ * const { text } = await callAuthSec(ctx, 'GET', BUNDLE_PATH, { query: { workspace_id }, what: 'the key bundle request' });
  * ```
  */
 export async function callAuthSec(
   ctx: RemoteContext,
   method: 'GET' | 'POST',
   path: string,
-  request: { query?: Record<string, string>; json?: unknown } = {},
+  request: {
+    query?: Record<string, string>;
+    json?: unknown;
+    /** What the call is for, for errors. @default `the ${method} request` */
+    what?: string;
+    /** Non-2xx statuses the caller handles itself; any other is thrown as errorForStatus maps it. */
+    handles?: readonly number[];
+  } = {},
 ): Promise<{ status: number; text: string }> {
   const url = new URL(`${ctx.baseUrl}${path}`);
   for (const [name, value] of Object.entries(request.query ?? {})) {
     url.searchParams.set(name, value);
   }
   const fullPath = url.pathname;
-  // A timer cleared below, never AbortSignal.timeout: see signalScope.
-  const scope = signalScope([], [ctx.timeoutMs]);
-  const signal = scope.signal;
+  const headers = new Headers({ accept: 'application/json' });
+  if (request.json !== undefined) headers.set('content-type', 'application/json');
   const timedOut = () =>
     new AuthSecTimeoutError(
       `AuthSec did not answer ${method} ${fullPath} within ${ctx.timeoutMs} ms.`,
@@ -84,87 +89,55 @@ export async function callAuthSec(
         hint: 'Check `baseUrl` / AUTHSEC_BASE_URL and the network, or raise `timeoutMs`.',
       },
     );
-  let response: Response;
-  try {
-    response = await ctx.fetch(url.href, {
+  const { response, text } = await callWithRetries({
+    fetch: ctx.fetch,
+    url,
+    method,
+    headers,
+    body: request.json === undefined ? null : JSON.stringify(request.json),
+    replayable: true,
+    // The keys decide what is trusted, and a POST carries a token: neither may leave baseUrl.
+    redirect: 'manual',
+    signals: [],
+    timeoutMs: ctx.timeoutMs,
+    deadline: undefined,
+    retries: 0,
+    retryStatuses: NO_RETRIES,
+    readBody: {
+      maxBytes: MAX_ANSWER_BYTES,
+      peer: 'AuthSec',
+      origin: url.origin,
       method,
-      headers: {
-        accept: 'application/json',
-        ...(request.json !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(request.json !== undefined && { body: JSON.stringify(request.json) }),
-      // The keys decide what is trusted, and a POST carries a token: neither may leave baseUrl.
-      redirect: 'manual',
-      signal,
-    });
-  } catch {
-    scope.dispose();
+      path: fullPath,
+    },
     // The fetch error is dropped: it can hold the request, and with it the token of a POST.
-    if (signal.aborted) throw timedOut();
-    throw unreachable(ctx.baseUrl, method, fullPath);
+    mapFailure: (error, attempt) =>
+      isAuthSecError(error)
+        ? error
+        : attempt.signal.aborted
+          ? timedOut()
+          : networkError(error, url.origin, fullPath, {
+              method,
+              hint: 'Confirm `baseUrl` / AUTHSEC_BASE_URL (https:// except on loopback) and that this machine can reach it.',
+            }),
+    aborted: timedOut,
+  });
+  const { status } = response;
+  if ((status < 200 || status >= 300) && !request.handles?.includes(status)) {
+    const { headers } = response;
+    throw errorForStatus({
+      call: 'verifier',
+      status,
+      method,
+      path: fullPath,
+      headers,
+      what: request.what ?? `the ${method} request`,
+    });
   }
-  try {
-    return {
-      status: response.status,
-      text: await readCappedText(response, MAX_ANSWER_BYTES, {
-        peer: 'AuthSec',
-        origin: url.origin,
-        method,
-        path: fullPath,
-        timeoutMs: ctx.timeoutMs,
-        signal,
-        abortCause: () => 'timeout',
-      }),
-    };
-  } finally {
-    scope.dispose();
-  }
+  return { status, text };
 }
 
-function unreachable(baseUrl: string, method: string, path: string): AuthSecNetworkError {
-  return new AuthSecNetworkError(`Could not reach AuthSec at ${new URL(baseUrl).origin}.`, {
-    method,
-    path,
-    hint: 'Confirm `baseUrl` / AUTHSEC_BASE_URL (https:// except on loopback) and that this machine can reach it.',
-  });
-}
-
-/**
- * The AuthSec error for an answer that is neither 2xx nor one the caller handles itself.
- *
- * @param status - the HTTP status (0 for a browser's opaque redirect)
- * @param method - the request method
- * @param path - the request path, without query
- * @param what - what the call was for, e.g. `the key bundle`
- * @returns an {@link AuthSecHttpError} with a fix
- */
-export function httpError(
-  status: number,
-  method: string,
-  path: string,
-  what: string,
-): AuthSecHttpError {
-  if (status === 0 || (status >= 300 && status < 400)) {
-    return new AuthSecHttpError(
-      `AuthSec answered ${what} with a redirect${status ? ` (${status})` : ''}; verifiers do not follow redirects.`,
-      {
-        status,
-        method,
-        path,
-        hint: 'Set `baseUrl` / AUTHSEC_BASE_URL to the final AuthSec server root.',
-      },
-    );
-  }
-  return new AuthSecHttpError(`AuthSec answered ${what} with ${status}.`, {
-    status,
-    method,
-    path,
-    hint:
-      status >= 500
-        ? 'AuthSec or a proxy in front of it is failing; try again later.'
-        : 'Check that `baseUrl` / AUTHSEC_BASE_URL is the AuthSec server root.',
-  });
-}
+const NO_RETRIES: ReadonlySet<number> = new Set();
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -211,9 +184,14 @@ export async function importKeySet(jwks: unknown): Promise<KeySet> {
       const jwk = rs256Jwk(value);
       if (!jwk) return undefined;
       try {
-        const key = await importJWK({ kty: 'RSA', n: jwk.n, e: jwk.e }, 'RS256');
-        if (key instanceof Uint8Array) return undefined;
-        // jose refuses RS256 under 2048 bits at verify time; skip such a key up front instead.
+        const key = await crypto.subtle.importKey(
+          'jwk',
+          { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true },
+          { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+          false,
+          ['verify'],
+        );
+        // RS256 under 2048 bits is refused (as jose does); skip such a key up front.
         const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
         return bits >= 2048 ? { kid: jwk.kid, key } : undefined;
       } catch {
@@ -229,6 +207,8 @@ async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<Key
   const path = new URL(`${ctx.baseUrl}${BUNDLE_PATH}`).pathname;
   const { status, text } = await callAuthSec(ctx, 'GET', BUNDLE_PATH, {
     query: { workspace_id: workspaceId },
+    what: 'the key bundle request',
+    handles: [404],
   });
   if (status === 404) {
     throw new AuthSecTokenError(
@@ -242,7 +222,6 @@ async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<Key
       },
     );
   }
-  if (status < 200 || status >= 300) throw httpError(status, 'GET', path, 'the key bundle request');
   const broken = (why: string) =>
     new AuthSecResponseError(`AuthSec's key bundle for workspace ${workspaceId} ${why}.`, {
       issues: ['keys'],

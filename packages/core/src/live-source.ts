@@ -1,8 +1,6 @@
 // Live mode's token source: the contract's pull, with timeouts, retries, Retry-After and a size cap.
 
-import ky, { isHTTPError, isTimeoutError, type KyInstance } from 'ky';
-import { raceAbort, signalScope } from './abort.js';
-import { BACKOFF_LIMIT_MS, backoffCeiling, fullJitter } from './backoff.js';
+import { raceAbort, type SignalScope, signalScope } from './abort.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
@@ -16,152 +14,160 @@ import {
   AuthSecUnauthenticatedError,
   isAuthSecError,
 } from './errors.js';
-import { MAX_BODY_BYTES, readCappedText, withBody } from './http-body.js';
+import { MAX_BODY_BYTES } from './http-body.js';
+import { callWithRetries } from './http-call.js';
 import type { SdkLogger } from './logger.js';
-import { errorForStatus, networkError, type PullFailure } from './pull-errors.js';
-import { parseRetryAfter } from './retry-after.js';
+import { errorForStatus, type HttpFailure, networkError } from './pull-errors.js';
 import { parseTokenResponse } from './token-response.js';
 import type { TokenFacts } from './types.js';
 import { VERSION } from './version.js';
+
+const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Pulls the agent's delegation token from AuthSec. */
 export class LiveTokenSource {
   readonly mode = 'live' as const;
   readonly #config: ResolvedConfig;
   readonly #log: SdkLogger;
-  readonly #ky: KyInstance;
+  readonly #url: URL;
   readonly #path: string;
   readonly #origin: string;
+  readonly #session: NonNullable<HttpFailure['session']>;
+  readonly #headers: Readonly<Record<string, string>>;
 
   constructor(config: ResolvedConfig, log: SdkLogger) {
     if (!config.pullUrl || !config.clientId)
       throw new TypeError('LiveTokenSource needs a live config');
     this.#config = config;
     this.#log = log;
-    const url = new URL(config.pullUrl);
-    this.#path = url.pathname;
-    this.#origin = url.origin;
-    this.#ky = ky.create({
-      fetch: config.fetch,
-      timeout: config.timeoutMs,
-      throwHttpErrors: true,
-      // The pull never follows a redirect: the session credential must not leave baseUrl's origin.
-      redirect: 'manual',
-      hooks: {
-        beforeRetry: [
-          ({ error, retryCount }) => {
-            if (!this.#log.enabled('info')) return;
-            const status = isHTTPError(error) ? error.response.status : undefined;
-            this.#log.log('info', 'Retry', 'pull.retry', 'Retrying the delegation token pull.', {
-              attempt: retryCount + 1,
-              reason: status
-                ? `HTTP ${status}`
-                : isTimeoutError(error)
-                  ? 'timeout'
-                  : 'network error',
-            });
-          },
-        ],
-      },
-    });
+    this.#url = new URL(config.pullUrl);
+    this.#url.searchParams.set('client_id', config.clientId);
+    this.#path = this.#url.pathname;
+    this.#origin = this.#url.origin;
+    const session = config.session;
+    this.#session =
+      session.kind === 'static'
+        ? session.from === 'env'
+          ? 'static-env'
+          : 'static-option'
+        : session.kind;
+    this.#headers = {
+      ...config.headers,
+      accept: 'application/json',
+      'x-client-id': config.clientId,
+      'user-agent': `authsec-ts/${VERSION}`,
+    };
   }
 
   /**
    * Pulls the token, retrying transient failures within the time budget.
-   * @throws AuthSecError for every failure, never a raw fetch or ky error
+   * @throws AuthSecError for every failure, never a raw fetch error
    */
   async fetchToken(options: { signal?: AbortSignal } = {}): Promise<TokenFacts> {
     const { totalTimeoutMs } = this.#config;
     // A timer and listeners, never AbortSignal.timeout/any: see signalScope.
     const budget = signalScope([options.signal], [totalTimeoutMs]);
     try {
-      return await this.#pull(budget.signal, options.signal, Date.now() + totalTimeoutMs);
+      return await this.#pull(budget, options.signal, Date.now() + totalTimeoutMs);
     } finally {
       budget.dispose();
     }
   }
 
-  /**
-   * Reads one attempt's body inside ky's retry loop, so a connection dropped mid-body, or a body
-   * still arriving when the attempt's `timeoutMs` (counted from the request) runs out, is retried
-   * like any other failed attempt.
-   */
-  async #readBody(response: Response, startedAt: number, signal: AbortSignal): Promise<Response> {
-    const timeoutMs = this.#config.timeoutMs;
-    const attempt = signalScope([signal], [Math.max(1, startedAt + timeoutMs - Date.now())]);
-    try {
-      const text = await readCappedText(response, MAX_BODY_BYTES, {
-        peer: 'AuthSec',
-        origin: this.#origin,
-        method: 'GET',
-        path: this.#path,
-        timeoutMs,
-        signal: attempt.signal,
-        // The whole pull's end (close, caller, budget) is told apart later, by #map.
-        abortCause: () => (signal.aborted ? 'caller' : 'timeout'),
-      });
-      return withBody(response, text);
-    } finally {
-      attempt.dispose();
-    }
-  }
-
   async #pull(
-    signal: AbortSignal,
+    budget: SignalScope,
     callerSignal: AbortSignal | undefined,
     deadline: number,
   ): Promise<TokenFacts> {
-    let forceRefresh = false;
-    let startedAt = Date.now();
-    for (;;) {
+    const signal = budget.signal;
+    const config = this.#config;
+    for (let forceRefresh = false; ; forceRefresh = true) {
       const authorization = await this.#authorization(forceRefresh, signal, callerSignal);
-      try {
-        const response = await this.#ky.get(this.#config.pullUrl as string, {
-          searchParams: { client_id: this.#config.clientId as string },
-          headers: {
-            ...this.#config.headers,
-            accept: 'application/json',
-            'x-client-id': this.#config.clientId as string,
-            'user-agent': `authsec-ts/${VERSION}`,
-            ...(authorization && { authorization }),
-          },
-          signal,
-          retry: {
-            ...retryShape(this.#config),
-            shouldRetry: (ctx) => this.#shouldRetry(ctx.error, deadline),
-          },
-          hooks: {
-            beforeRequest: [
-              () => {
-                startedAt = Date.now();
-              },
-            ],
-            afterResponse: [
-              (_request, _options, response) => this.#readBody(response, startedAt, signal),
-            ],
-          },
-        });
-        return this.#parse(await response.text(), response.status);
-      } catch (error) {
-        const mapped = await this.#map(error, signal, callerSignal);
-        if (
-          mapped instanceof AuthSecUnauthenticatedError &&
-          this.#config.session.kind === 'provider' &&
-          !forceRefresh
-        ) {
-          // One more try with a freshly provided credential, as a signed-out session would need.
-          forceRefresh = true;
-          this.#log.log(
-            'info',
-            'Retry',
-            'pull.session_refresh',
-            'AuthSec answered 401: asking the sessionToken provider for a fresh credential.',
-          );
-          continue;
-        }
-        throw mapped;
+      const headers = new Headers(this.#headers);
+      if (authorization) headers.set('authorization', authorization);
+      const { response, text, deniedRetryAfterMs } = await callWithRetries({
+        fetch: config.fetch,
+        url: this.#url,
+        method: 'GET',
+        headers,
+        body: null,
+        replayable: true,
+        // The pull never follows a redirect: the session credential must not leave baseUrl's origin.
+        redirect: 'manual',
+        signals: [signal],
+        timeoutMs: config.timeoutMs,
+        deadline,
+        retries: config.maxRetries,
+        retryStatuses: RETRY_STATUSES,
+        readBody: {
+          maxBytes: MAX_BODY_BYTES,
+          peer: 'AuthSec',
+          origin: this.#origin,
+          method: 'GET',
+          path: this.#path,
+        },
+        mapFailure: (error, attempt) => this.#map(error, attempt, signal, callerSignal),
+        aborted: () => abortError(callerSignal, config.totalTimeoutMs, this.#path),
+        onRetry: (attempt, why) => {
+          if (!this.#log.enabled('info')) return;
+          this.#log.log('info', 'Retry', 'pull.retry', 'Retrying the delegation token pull.', {
+            attempt,
+            reason:
+              why.status !== undefined
+                ? `HTTP ${why.status}`
+                : why.error instanceof AuthSecTimeoutError
+                  ? 'timeout'
+                  : 'network error',
+          });
+        },
+      });
+      if (response.ok) return this.#parse(text, response.status);
+      if (deniedRetryAfterMs !== undefined)
+        throw this.#tooLong(response.status, deniedRetryAfterMs);
+      const mapped = errorForStatus({
+        call: 'pull',
+        status: response.status,
+        method: 'GET',
+        path: this.#path,
+        headers: response.headers,
+        text,
+        origin: this.#origin,
+        session: this.#session,
+      });
+      if (
+        mapped instanceof AuthSecUnauthenticatedError &&
+        config.session.kind === 'provider' &&
+        !forceRefresh
+      ) {
+        // One more try with a freshly provided credential, as a signed-out session would need.
+        this.#log.log(
+          'info',
+          'Retry',
+          'pull.session_refresh',
+          'AuthSec answered 401: asking the sessionToken provider for a fresh credential.',
+        );
+        continue;
       }
+      throw mapped;
     }
+  }
+
+  /** A 429 or 503 whose Retry-After asks for more than the budget left: fail now, say how long. */
+  #tooLong(status: number, waitMs: number): AuthSecError {
+    const facts = { retryAfterMs: waitMs, status, method: 'GET', path: this.#path };
+    if (status === 429) {
+      return new AuthSecRateLimitedError(
+        `AuthSec rate-limited the pull (429) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
+        {
+          ...facts,
+          hint: 'Wait retryAfterMs before trying again; reuse one AuthSecClient per process.',
+        },
+      );
+    }
+    return new AuthSecHttpError(
+      `AuthSec is unavailable (${status}) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
+      { ...facts, hint: 'Wait retryAfterMs before trying again.' },
+    );
   }
 
   #parse(text: string, status: number): TokenFacts {
@@ -231,81 +237,27 @@ export class LiveTokenSource {
     return `Bearer ${value.trim()}`;
   }
 
-  #shouldRetry(error: Error, deadline: number): boolean | undefined {
-    // A body that broke off or ran out of time is retried like a failed attempt.
-    if (error instanceof AuthSecNetworkError || error instanceof AuthSecTimeoutError)
-      return Date.now() < deadline;
-    if (isAuthSecError(error)) return false;
-    if (isHTTPError(error) && (error.response.status === 429 || error.response.status === 503)) {
-      const waitMs = parseRetryAfter(error.response.headers.get('retry-after'), Date.now());
-      // No usable Retry-After: our own backoff, never ky's guess from vendor headers
-      // (X-RateLimit-Reset …), which can be a wait far beyond the budget.
-      if (waitMs === undefined) return true;
-      if (waitMs !== undefined && Date.now() + waitMs > deadline) {
-        // Waiting would blow the budget: fail now and say how long the server wants.
-        if (error.response.status === 429) {
-          throw new AuthSecRateLimitedError(
-            `AuthSec rate-limited the pull (429) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
-            {
-              retryAfterMs: waitMs,
-              status: 429,
-              method: 'GET',
-              path: this.#path,
-              hint: 'Wait retryAfterMs before trying again; reuse one AuthSecClient per process.',
-            },
-          );
-        }
-        throw new AuthSecHttpError(
-          `AuthSec is unavailable (503) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
-          {
-            status: 503,
-            method: 'GET',
-            path: this.#path,
-            retryAfterMs: waitMs,
-            hint: 'Wait retryAfterMs before trying again.',
-          },
-        );
-      }
-    }
-    return undefined;
-  }
-
-  async #map(
+  #map(
     error: unknown,
+    attempt: SignalScope,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-  ): Promise<AuthSecError> {
+  ): AuthSecError {
     // Once the pull's signal aborted (budget, close, caller), a failed read or attempt is the
     // abort's doing, whatever error the read reported.
     if (signal.aborted && (!isAuthSecError(error) || isTransient(error))) {
       return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
     }
     if (isAuthSecError(error)) return error;
-    if (isHTTPError(error)) {
-      const response = error.response;
-      const session = this.#config.session;
-      const failure: PullFailure = {
-        status: response.status,
-        text: await response.text().catch(() => ''),
-        headers: response.headers,
-        path: this.#path,
-        origin: this.#origin,
-        session:
-          session.kind === 'static'
-            ? session.from === 'env'
-              ? 'static-env'
-              : 'static-option'
-            : session.kind,
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
-      };
-      return errorForStatus(failure);
-    }
-    if (signal.aborted) return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
-    if (isTimeoutError(error)) {
+    const { timeoutMs, maxRetries } = this.#config;
+    // The attempt's share of the budget ran out: the budget's end, told the budget's way.
+    if (attempt.cause === 'timeout' && attempt.firedLimitMs !== timeoutMs)
+      return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
+    if (attempt.cause === 'timeout') {
       return new AuthSecTimeoutError(
-        `AuthSec did not answer within ${this.#config.timeoutMs} ms (${this.#config.maxRetries + 1} attempt${this.#config.maxRetries === 0 ? '' : 's'}).`,
+        `AuthSec did not answer within ${timeoutMs} ms (${maxRetries + 1} attempt${maxRetries === 0 ? '' : 's'}).`,
         {
-          timeoutMs: this.#config.timeoutMs,
+          timeoutMs,
           method: 'GET',
           path: this.#path,
           hint: 'Check AUTHSEC_BASE_URL and the network, or raise timeoutMs / AUTHSEC_TIMEOUT_MS.',
@@ -323,19 +275,6 @@ function isTransient(error: AuthSecError): boolean {
     error instanceof AuthSecAbortedError ||
     error instanceof AuthSecClosedError
   );
-}
-
-function retryShape(config: ResolvedConfig) {
-  return {
-    limit: config.maxRetries,
-    methods: ['get'],
-    statusCodes: [408, 429, 500, 502, 503, 504],
-    afterStatusCodes: [429, 503],
-    retryOnTimeout: true,
-    delay: backoffCeiling,
-    jitter: (ceilingMs: number) => fullJitter(ceilingMs),
-    backoffLimit: BACKOFF_LIMIT_MS,
-  };
 }
 
 function abortError(

@@ -1,4 +1,5 @@
-// Turns a failed pull (an HTTP answer or a transport failure) into the right AuthSec error, with a fix.
+// Turns a failed HTTP call (an answer or a transport failure) into the right AuthSec error, with a
+// fix: the one status mapper and the one network-error builder of the pull, requests and verifiers.
 
 import {
   AuthSecClientNotFoundError,
@@ -8,24 +9,42 @@ import {
   AuthSecHttpError,
   AuthSecNetworkError,
   AuthSecNotAuthSecServerError,
+  AuthSecPermissionError,
   AuthSecPullForbiddenError,
   AuthSecRateLimitedError,
+  AuthSecTokenRejectedError,
   AuthSecUnauthenticatedError,
 } from './errors.js';
+import { parseRetryAfter } from './retry-after.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { parseErrorBody } from './token-response.js';
 
-/** What the mapping needs to know about the failed pull. */
-export interface PullFailure {
+/** The hint of a 401 in mock mode, where no real API accepts the token. */
+export const MOCK_REJECTED_HINT =
+  'The token was a mock-mode token, which a real API rejects: configure AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID to go live.';
+
+/** What the mapping needs to know about a non-2xx answer. */
+export interface HttpFailure {
+  /**
+   * Who was asked: AuthSec for the agent's token (`pull`), a protected API with the token (`api`),
+   * or AuthSec on behalf of a verifier (`verifier`).
+   */
+  call: 'pull' | 'api' | 'verifier';
   status: number;
-  text: string;
-  headers: Headers;
+  method: string;
+  /** The path only, never the query. */
   path: string;
+  headers: Headers;
+  /** The body (read for the pull only: only contract phrases are ever repeated). */
+  text?: string;
   /** The pull URL's origin, to name the server in errors. */
   origin?: string;
-  /** How the session credential was supplied, for the 401 hint. */
-  session: 'none' | 'static-option' | 'static-env' | 'provider';
-  retryAfterMs: number | undefined;
+  /** How the session credential was supplied, for the pull's 401 hint. */
+  session?: 'none' | 'static-option' | 'static-env' | 'provider';
+  /** The client's mode: in mock mode an API's 401 says the token was a mock. */
+  mode?: 'live' | 'mock';
+  /** What a verifier's call was for, e.g. `the key bundle request`. */
+  what?: string;
 }
 
 const CLIENT_NOT_FOUND = 'Client not found';
@@ -94,11 +113,70 @@ export function quotableServerText(text: string | undefined): string | undefined
   return text === undefined ? undefined : CONTRACT_PHRASES.get(text.trim().toLowerCase());
 }
 
-/** The AuthSec error for a non-2xx pull answer. */
-export function errorForStatus(failure: PullFailure): AuthSecError {
-  const { status, path } = failure;
-  const facts = { status, method: 'GET', path };
-  const body = parseErrorBody(failure.text);
+/**
+ * The AuthSec error for a non-2xx answer: one class per status a caller handles differently, the
+ * wording of who answered, a fix. Reads nothing from the response but `failure.text`.
+ * @param failure - the answer and the call it answered
+ * @returns the typed error
+ */
+export function errorForStatus(failure: HttpFailure): AuthSecError {
+  const { status, method, path, call } = failure;
+  const facts = { status, method, path };
+  if (call === 'verifier') return verifierError(failure);
+  const retryAfterMs = parseRetryAfter(failure.headers.get('retry-after'), Date.now());
+  if (call === 'api') {
+    if (status === 401) {
+      return new AuthSecTokenRejectedError(
+        `The API rejected the delegation token (401 from ${method} ${path}).`,
+        {
+          jti: undefined,
+          ...facts,
+          hint:
+            failure.mode === 'mock'
+              ? MOCK_REJECTED_HINT
+              : 'Check that the API expects this token (audience, workspace), and ask an AuthSec admin if it should.',
+        },
+      );
+    }
+    if (status === 403) {
+      const scope = requiredScopeOf(failure.headers);
+      return new AuthSecPermissionError(
+        scope
+          ? `The API refused ${method} ${path} (403): the delegation lacks the "${scope}" permission.`
+          : `The API refused ${method} ${path} (403).`,
+        {
+          requiredScope: scope,
+          ...facts,
+          hint: scope
+            ? `Ask an AuthSec admin to add "${scope}" to this agent's trust delegation.`
+            : 'Ask an AuthSec admin which permission this needs.',
+        },
+      );
+    }
+    if (status === 429) {
+      return new AuthSecRateLimitedError(`The API rate-limited ${method} ${path} (429).`, {
+        retryAfterMs,
+        ...facts,
+        hint: 'Wait retryAfterMs, then try again.',
+      });
+    }
+    if ([301, 302, 303, 307, 308].includes(status)) {
+      return new AuthSecHttpError(
+        `The API redirected ${method} ${path} (${status}) and the SDK did not follow it.`,
+        {
+          ...facts,
+          hint: 'A redirect that would resend the request body to another origin (or a stream body at all) is not followed: call the final URL directly.',
+        },
+      );
+    }
+    return new AuthSecHttpError(`The API answered ${status} to ${method} ${path}.`, {
+      ...facts,
+      ...(status >= 500 && retryAfterMs !== undefined && { retryAfterMs }),
+      hint:
+        status >= 500 ? 'The API is failing; try again later.' : 'Check the path and the request.',
+    });
+  }
+  const body = parseErrorBody(failure.text ?? '');
   const quoted = quotableServerText(body.error);
   const said = quoted ? ` "${quoted}"` : '';
   switch (status) {
@@ -112,7 +190,7 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
     case 401:
       return new AuthSecUnauthenticatedError(
         `AuthSec refused the pull with 401${said}: this server requires a valid session credential.`,
-        { ...facts, hint: unauthenticatedHint(failure.session) },
+        { ...facts, hint: unauthenticatedHint(failure.session ?? 'none') },
       );
     case 403:
       return new AuthSecPullForbiddenError(
@@ -152,9 +230,9 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
     }
     case 429:
       return new AuthSecRateLimitedError(
-        `AuthSec rate-limited the pull (429)${failure.retryAfterMs === undefined ? '' : `; it asked to wait ${Math.ceil(failure.retryAfterMs / 1000)} s`}.`,
+        `AuthSec rate-limited the pull (429)${retryAfterMs === undefined ? '' : `; it asked to wait ${Math.ceil(retryAfterMs / 1000)} s`}.`,
         {
-          retryAfterMs: failure.retryAfterMs,
+          retryAfterMs,
           ...facts,
           hint: 'Reuse one AuthSecClient per process: it caches the token and shares concurrent pulls.',
         },
@@ -173,7 +251,7 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
         `AuthSec answered the pull with ${status}${said}${status >= 500 ? ' after the retries allowed' : ''}.`,
         {
           ...facts,
-          ...(failure.retryAfterMs !== undefined && { retryAfterMs: failure.retryAfterMs }),
+          ...(retryAfterMs !== undefined && { retryAfterMs }),
           hint:
             status >= 500
               ? 'AuthSec or a proxy in front of it is failing; try again later.'
@@ -183,8 +261,26 @@ export function errorForStatus(failure: PullFailure): AuthSecError {
   }
 }
 
+/** A verifier's call to AuthSec: it never follows a redirect (status 0 is a browser's opaque one). */
+function verifierError({ status, method, path, what }: HttpFailure): AuthSecHttpError {
+  const facts = { status, method, path };
+  if (status === 0 || (status >= 300 && status < 400)) {
+    return new AuthSecHttpError(
+      `AuthSec answered ${what} with a redirect${status ? ` (${status})` : ''}; verifiers do not follow redirects.`,
+      { ...facts, hint: 'Set `baseUrl` / AUTHSEC_BASE_URL to the final AuthSec server root.' },
+    );
+  }
+  return new AuthSecHttpError(`AuthSec answered ${what} with ${status}.`, {
+    ...facts,
+    hint:
+      status >= 500
+        ? 'AuthSec or a proxy in front of it is failing; try again later.'
+        : 'Check that `baseUrl` / AUTHSEC_BASE_URL is the AuthSec server root.',
+  });
+}
+
 /** A 404 whose body is none of the contract's: the base URL names another server or prefix. */
-function notAuthSecServer(failure: PullFailure): AuthSecNotAuthSecServerError {
+function notAuthSecServer(failure: HttpFailure): AuthSecNotAuthSecServerError {
   const prefix = failure.path.endsWith(PULL_SUFFIX)
     ? failure.path.slice(0, -PULL_SUFFIX.length)
     : '';
@@ -201,7 +297,7 @@ function notAuthSecServer(failure: PullFailure): AuthSecNotAuthSecServerError {
   );
 }
 
-function unauthenticatedHint(session: PullFailure['session']): string {
+function unauthenticatedHint(session: NonNullable<HttpFailure['session']>): string {
   switch (session) {
     case 'none':
       return 'Pass `sessionToken` (a string or a function returning one) or set AUTHSEC_SESSION_TOKEN to a platform session credential.';
@@ -216,15 +312,41 @@ function unauthenticatedHint(session: PullFailure['session']): string {
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i;
 
-/** The AuthSec error for a failure with no HTTP answer (DNS, refused, reset, TLS). */
-export function networkError(error: unknown, origin: string, path: string): AuthSecNetworkError {
+/** Who a network error names, and the fix it gives when the cause is not a known one. */
+export interface NetworkErrorContext {
+  /** Who could not be reached. @default 'AuthSec' */
+  peer?: 'AuthSec' | 'the API';
+  /** @default 'GET' */
+  method?: string;
+  /** The fix for every cause (the API's calls, a verifier's). @default a fix per cause, for AUTHSEC_BASE_URL */
+  hint?: string;
+}
+
+/**
+ * The AuthSec error for a failure with no HTTP answer (DNS, refused, reset, TLS). The raw error is
+ * dropped (it can hold the request): only its system code or a few plain words are kept.
+ * @param error - what fetch threw
+ * @param origin - the origin that could not be reached
+ * @param path - the request path, without query
+ * @param context - who was asked, the method, a fixed hint
+ * @returns the network error
+ */
+export function networkError(
+  error: unknown,
+  origin: string,
+  path: string,
+  context: NetworkErrorContext = {},
+): AuthSecNetworkError {
   const code = causeCode(error);
   const why = code ?? causePhrase(error);
-  return new AuthSecNetworkError(`Could not reach AuthSec at ${origin}${why ? ` (${why})` : ''}.`, {
-    method: 'GET',
-    path,
-    hint: networkHint(code, origin),
-  });
+  return new AuthSecNetworkError(
+    `Could not reach ${context.peer ?? 'AuthSec'} at ${origin}${why ? ` (${why})` : ''}.`,
+    {
+      method: context.method ?? 'GET',
+      path,
+      hint: context.hint ?? networkHint(code, origin),
+    },
+  );
 }
 
 function networkHint(code: string | undefined, origin: string): string {

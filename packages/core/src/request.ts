@@ -1,20 +1,11 @@
 // client.request() and client.requestJson(): authorized calls that resolve on 2xx and throw typed errors otherwise.
 
-import {
-  type AuthSecError,
-  AuthSecHttpError,
-  AuthSecPermissionError,
-  AuthSecRateLimitedError,
-  AuthSecResponseError,
-  AuthSecTokenRejectedError,
-} from './errors.js';
-import { requiredScopeOf } from './pull-errors.js';
-import { parseRetryAfter } from './retry-after.js';
+import { AuthSecResponseError } from './errors.js';
+import { errorForStatus } from './pull-errors.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import {
   type HeldResponse,
   isIdempotent,
-  MOCK_REJECTED_HINT,
   type OutgoingRequest,
   type Transport,
 } from './transport.js';
@@ -90,82 +81,6 @@ export function buildRequest(
 }
 
 /**
- * The typed error for a non-2xx answer from a protected API. Reads no body into it.
- * @param mode - the client's mode: in mock mode a 401 says the token was a mock
- */
-export function downstreamError(
-  response: Response,
-  method: string,
-  path: string,
-  mode: AuthSecMode = 'live',
-): AuthSecError {
-  const facts = { status: response.status, method, path };
-  switch (response.status) {
-    case 401:
-      return new AuthSecTokenRejectedError(
-        `The API rejected the delegation token (401 from ${method} ${path}).`,
-        {
-          jti: undefined,
-          ...facts,
-          hint:
-            mode === 'mock'
-              ? MOCK_REJECTED_HINT
-              : 'Check that the API expects this token (audience, workspace), and ask an AuthSec admin if it should.',
-        },
-      );
-    case 403: {
-      const scope = requiredScopeOf(response.headers);
-      return new AuthSecPermissionError(
-        scope
-          ? `The API refused ${method} ${path} (403): the delegation lacks the "${scope}" permission.`
-          : `The API refused ${method} ${path} (403).`,
-        {
-          requiredScope: scope,
-          ...facts,
-          hint: scope
-            ? `Ask an AuthSec admin to add "${scope}" to this agent's trust delegation.`
-            : 'Ask an AuthSec admin which permission this needs.',
-        },
-      );
-    }
-    case 429: {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-      return new AuthSecRateLimitedError(`The API rate-limited ${method} ${path} (429).`, {
-        retryAfterMs,
-        ...facts,
-        hint: 'Wait retryAfterMs, then try again.',
-      });
-    }
-    case 301:
-    case 302:
-    case 303:
-    case 307:
-    case 308:
-      return new AuthSecHttpError(
-        `The API redirected ${method} ${path} (${response.status}) and the SDK did not follow it.`,
-        {
-          ...facts,
-          hint: 'A redirect that would resend the request body to another origin (or a stream body at all) is not followed: call the final URL directly.',
-        },
-      );
-    default: {
-      const retryAfterMs =
-        response.status >= 500
-          ? parseRetryAfter(response.headers.get('retry-after'), Date.now())
-          : undefined;
-      return new AuthSecHttpError(`The API answered ${response.status} to ${method} ${path}.`, {
-        ...facts,
-        ...(retryAfterMs !== undefined && { retryAfterMs }),
-        hint:
-          response.status >= 500
-            ? 'The API is failing; try again later.'
-            : 'Check the path and the request.',
-      });
-    }
-  }
-}
-
-/**
  * Sends a built request and throws a typed error unless the answer is 2xx. The answer's body is
  * still bounded by the attempt's time limits, the caller's signal and the client's close.
  */
@@ -184,7 +99,14 @@ export async function sendExpectingSuccess(
   if (response.ok) return held;
   held.done();
   response.body?.cancel().catch(() => undefined);
-  throw downstreamError(response, request.method, request.url.pathname, defaults.mode);
+  throw errorForStatus({
+    call: 'api',
+    status: response.status,
+    method: request.method,
+    path: request.url.pathname,
+    headers: response.headers,
+    mode: defaults.mode,
+  });
 }
 
 /** Reads, parses and validates a JSON answer. */

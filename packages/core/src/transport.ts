@@ -1,43 +1,25 @@
-// Sends authorized requests: the origin check, the bearer, manual redirects, the 401 re-pull, retries.
+// Sends authorized requests: the origin check, the bearer and the 401 re-pull, over the one HTTP path (http-call.ts).
 
-import { raceAbort, type SignalScope, signalScope } from './abort.js';
-import { backoffCeiling, fullJitter } from './backoff.js';
+import type { SignalScope } from './abort.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
   AuthSecClosedError,
   AuthSecConfigError,
   type AuthSecError,
-  AuthSecHttpError,
-  AuthSecNetworkError,
   AuthSecTimeoutError,
   AuthSecTokenRejectedError,
   isAuthSecError,
 } from './errors.js';
 import { type BodyReadContext, readCappedText } from './http-body.js';
+import { callWithRetries, discard } from './http-call.js';
 import type { SdkLogger } from './logger.js';
 import { joinPath, type OriginPolicy } from './origins.js';
-import { networkError } from './pull-errors.js';
-import { parseRetryAfter } from './retry-after.js';
+import { MOCK_REJECTED_HINT, networkError } from './pull-errors.js';
 import type { TokenCache } from './token-cache.js';
-import type { TokenFacts } from './types.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
-const MAX_REDIRECTS = 5;
-/**
- * The only headers that follow a redirect to another origin: content negotiation and caching, none
- * a credential. Authorization, Cookie, Proxy-Authorization and custom headers (x-api-key …) stay
- * behind; so does any body (a cross-origin 307/308 of a request with a body is not followed).
- */
-export const CROSS_ORIGIN_HEADERS: ReadonlySet<string> = new Set([
-  'accept',
-  'accept-encoding',
-  'accept-language',
-  'cache-control',
-  'pragma',
-  'user-agent',
-]);
+const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /** One request, normalised: a URL already checked, headers, and a body that may or may not be resent. */
 export interface OutgoingRequest {
@@ -70,10 +52,6 @@ export interface HeldResponse {
   /** Lets go of the attempt's timers and listeners. */
   done(): void;
 }
-
-/** The hint of a 401 in mock mode, where no real API accepts the token. */
-export const MOCK_REJECTED_HINT =
-  'The token was a mock-mode token, which a real API rejects: configure AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID to go live.';
 
 /** How one call may behave. */
 export interface SendPolicy {
@@ -224,13 +202,35 @@ export class Transport {
     const deadline =
       policy.totalTimeoutMs === undefined ? undefined : Date.now() + policy.totalTimeoutMs;
     for (let afterRejection = false; ; afterRejection = true) {
-      const { response, tokenAttached, scope } = await this.#attempts(
-        request,
-        facts,
-        policy,
+      // The request's headers are its own copy (fromFetchArgs, buildRequest).
+      request.headers.set('authorization', `Bearer ${facts.token}`);
+      const { response, crossedOrigin, scope } = await callWithRetries({
+        fetch: this.#config.fetch,
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        replayable: request.replayable,
+        extra: request.extra,
+        redirect: request.redirect ?? 'follow',
+        signals: [this.#closeSignal, request.signal],
+        timeoutMs: policy.timeoutMs,
         deadline,
-      );
-      if (response.status !== 401 || !tokenAttached || afterRejection)
+        retries: policy.retry && request.replayable ? this.#config.maxRetries : 0,
+        retryStatuses: RETRY_STATUSES,
+        mapFailure: (error, attempt) => this.#mapFailure(error, request, policy, attempt),
+        aborted: () =>
+          this.#closeSignal.aborted ? new AuthSecClosedError() : new AuthSecAbortedError(),
+        onRetry: (attempt, why) => {
+          if (why.status === undefined) return;
+          this.#log.log('info', 'Retry', 'request.retry', 'Retrying the request.', {
+            attempt,
+            status: why.status,
+            path: request.url.pathname,
+          });
+        },
+      });
+      if (response.status !== 401 || crossedOrigin || afterRejection)
         return this.#held(response, request, policy, scope);
       scope.dispose();
       const { facts: next, changed } = await this.#cache.refreshAfterRejection(
@@ -238,7 +238,7 @@ export class Transport {
         request.signal,
       );
       if (!changed) {
-        await discard(response);
+        discard(response);
         throw new AuthSecTokenRejectedError(
           `The API rejected the delegation token (401 from ${request.method} ${request.url.pathname}) and AuthSec has no newer one: it was not renewed.`,
           {
@@ -254,7 +254,7 @@ export class Transport {
         );
       }
       if (!request.replayable) return this.#held(response, request, policy, undefined);
-      await discard(response);
+      discard(response);
       facts = next;
     }
   }
@@ -292,160 +292,6 @@ export class Transport {
     };
   }
 
-  async #attempts(
-    request: OutgoingRequest,
-    facts: TokenFacts,
-    policy: SendPolicy,
-    deadline: number | undefined,
-  ): Promise<{ response: Response; tokenAttached: boolean; scope: SignalScope }> {
-    const canRetry = policy.retry && request.replayable;
-    for (let attempt = 0; ; attempt++) {
-      const retriesLeft = canRetry && attempt < this.#config.maxRetries;
-      // One signal per attempt, over its redirects: timers and listeners, never AbortSignal.any
-      // or AbortSignal.timeout (see signalScope).
-      const scope = signalScope(
-        [this.#closeSignal, request.signal],
-        [policy.timeoutMs, deadline === undefined ? undefined : Math.max(1, deadline - Date.now())],
-      );
-      let result: { response: Response; tokenAttached: boolean };
-      try {
-        result = await this.#redirects(request, facts, scope.signal);
-      } catch (error) {
-        scope.dispose();
-        const mapped = this.#mapFailure(error, request, policy, scope);
-        if (
-          !retriesLeft ||
-          !(mapped instanceof AuthSecNetworkError || mapped instanceof AuthSecTimeoutError)
-        )
-          throw mapped;
-        await this.#wait(backoff(attempt), request, deadline, mapped);
-        continue;
-      }
-      const { response } = result;
-      if (!retriesLeft || !RETRY_STATUSES.has(response.status)) return { ...result, scope };
-      const waitMs =
-        parseRetryAfter(response.headers.get('retry-after'), Date.now()) ?? backoff(attempt);
-      if (deadline !== undefined && Date.now() + waitMs > deadline) return { ...result, scope };
-      scope.dispose();
-      await discard(response);
-      this.#log.log('info', 'Retry', 'request.retry', 'Retrying the request.', {
-        attempt: attempt + 2,
-        status: response.status,
-        path: request.url.pathname,
-      });
-      await this.#wait(waitMs, request, deadline, undefined);
-    }
-  }
-
-  async #redirects(
-    request: OutgoingRequest,
-    facts: TokenFacts,
-    signal: AbortSignal,
-  ): Promise<{ response: Response; tokenAttached: boolean }> {
-    let url = request.url;
-    let method = request.method;
-    let body = request.body;
-    const headers = new Headers(request.headers);
-    let attach = true;
-    for (let hop = 0; ; hop++) {
-      if (attach) headers.set('authorization', `Bearer ${facts.token}`);
-      else headers.delete('authorization');
-      const response = await this.#config.fetch(url, {
-        ...request.extra,
-        method,
-        headers,
-        body,
-        redirect: 'manual',
-        signal,
-      });
-      const location = response.headers.get('location');
-      if (
-        response.status < 300 ||
-        response.status > 399 ||
-        response.status === 304 ||
-        location === null
-      ) {
-        return { response, tokenAttached: attach };
-      }
-      if (request.redirect === 'manual') return { response, tokenAttached: attach };
-      if (request.redirect === 'error') {
-        await discard(response);
-        throw new AuthSecHttpError(
-          `The API redirected ${request.method} ${request.url.pathname} (${response.status}), and redirect: 'error' was asked.`,
-          {
-            status: response.status,
-            method: request.method,
-            path: request.url.pathname,
-            hint: "Call the final URL directly, or leave `redirect` at 'follow'.",
-          },
-        );
-      }
-      const next = new URL(location, url);
-      const switchesToGet =
-        (response.status === 303 && method !== 'HEAD') ||
-        ((response.status === 301 || response.status === 302) && method === 'POST');
-      const keepsBody = !switchesToGet && body !== null;
-      // A body is never resent to another origin: the 3xx is the answer (request() throws on it).
-      const crossesWithBody = keepsBody && next.origin !== url.origin;
-      if (hop >= MAX_REDIRECTS || crossesWithBody || (keepsBody && !request.replayable)) {
-        if (hop >= MAX_REDIRECTS) {
-          await discard(response);
-          throw new AuthSecHttpError(
-            `The API redirected more than ${MAX_REDIRECTS} times (${request.method} ${request.url.pathname}).`,
-            {
-              status: response.status,
-              method: request.method,
-              path: request.url.pathname,
-              hint: 'Call the final URL directly.',
-            },
-          );
-        }
-        return { response, tokenAttached: attach };
-      }
-      await discard(response);
-      // The token and every credential-like header never cross origins; once dropped, they stay dropped.
-      if (next.origin !== url.origin) {
-        attach = false;
-        for (const name of [...headers.keys()])
-          if (!CROSS_ORIGIN_HEADERS.has(name)) headers.delete(name);
-      }
-      if (switchesToGet) {
-        method = 'GET';
-        body = null;
-        headers.delete('content-type');
-        headers.delete('content-length');
-      }
-      url = next;
-    }
-  }
-
-  async #wait(
-    ms: number,
-    request: OutgoingRequest,
-    deadline: number | undefined,
-    failure: AuthSecError | undefined,
-  ): Promise<void> {
-    if (deadline !== undefined && Date.now() + ms > deadline) {
-      if (failure) throw failure;
-      return;
-    }
-    const scope = signalScope([this.#closeSignal, request.signal]);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await raceAbort(
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, ms);
-        }),
-        scope.signal,
-      );
-    } catch {
-      throw this.#closeSignal.aborted ? new AuthSecClosedError() : new AuthSecAbortedError();
-    } finally {
-      clearTimeout(timer);
-      scope.dispose();
-    }
-  }
-
   #mapFailure(
     error: unknown,
     request: OutgoingRequest,
@@ -464,23 +310,10 @@ export class Transport {
         { timeoutMs: limit, ...facts, hint: 'Check the API, or pass a larger timeoutMs.' },
       );
     }
-    const mapped = networkError(error, request.url.origin, request.url.pathname);
-    return new AuthSecNetworkError(
-      mapped.message.replace('Could not reach AuthSec', 'Could not reach the API'),
-      {
-        ...facts,
-        hint: 'Check the URL and that this machine can reach the API.',
-      },
-    );
+    return networkError(error, request.url.origin, request.url.pathname, {
+      peer: 'the API',
+      method: request.method,
+      hint: 'Check the URL and that this machine can reach the API.',
+    });
   }
-}
-
-function backoff(attempt: number): number {
-  // `attempt` counts from 0, so the wait before the first retry is up to one base step.
-  return fullJitter(backoffCeiling(attempt + 1));
-}
-
-/** Frees a response we will not read. Not awaited: cancelling a tee'd body can wait forever. */
-async function discard(response: Response): Promise<void> {
-  response.body?.cancel().catch(() => undefined);
 }

@@ -76,11 +76,18 @@ function segmentJson(segment: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Shape checks that need no key: segments, header, `alg`, and the types of the claims. */
-export function decode(token: unknown): {
+/** A token decoded once: what the signature check and the claim checks both read. */
+export interface DecodedToken {
   kid: string | undefined;
   payload: Record<string, unknown>;
-} {
+  /** `<header>.<payload>`, the bytes the signature covers (ASCII). */
+  signingInput: string;
+  /** The signature segment, base64url. */
+  signature: string;
+}
+
+/** Shape checks that need no key: segments, header, `alg`, and the types of the claims. */
+export function decode(token: unknown): DecodedToken {
   if (typeof token !== 'string') throw malformed('it is not a string');
   if (token.length > MAX_TOKEN_CHARS) {
     throw malformed(`it is longer than ${MAX_TOKEN_CHARS} characters`);
@@ -122,7 +129,7 @@ export function decode(token: unknown): {
     throw malformed('its signature segment is empty or not base64url');
   }
   checkClaimTypes(payload);
-  return { kid, payload };
+  return { kid, payload, signingInput: `${head}.${body}`, signature };
 }
 
 function checkClaimTypes(payload: Record<string, unknown>): void {

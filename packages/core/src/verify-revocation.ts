@@ -2,7 +2,7 @@
 
 import { base64url } from 'jose';
 import { AuthSecResponseError } from './errors.js';
-import { callAuthSec, httpError, type RemoteContext } from './jwks-cache.js';
+import { callAuthSec, type RemoteContext } from './jwks-cache.js';
 import { type DelegationTokenClaims, tokenError } from './verify-claims.js';
 import { isPlainObject, type Settings } from './verify-options.js';
 
@@ -65,11 +65,9 @@ async function askAuthSec(
 ): Promise<Verdict> {
   const { status, text } = await callAuthSec(remote, 'POST', VALIDATE_PATH, {
     json: { token, audience, workspace_id: workspaceId },
+    what: 'the remote validation of a token',
   });
   const path = new URL(`${remote.baseUrl}${VALIDATE_PATH}`).pathname;
-  if (status < 200 || status >= 300) {
-    throw httpError(status, 'POST', path, 'the remote validation of a token');
-  }
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,5 +1,5 @@
 // Keeps core small for edge functions and browsers: the built package, bundled with everything it
-// imports, minified and gzipped, must stay under a budget.
+// imports, minified and gzipped, must stay under a budget; so must the `@authsec/core/verify` entry.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,31 +7,54 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+/** The budgets in bytes, gzipped: just above what was measured (core 32.9 KB, verify 14.2 KB; the goal for core is 30 KB). */
+const BUDGETS = { index: 35 * 1024, verify: 16 * 1024 } as const;
 
-/** The budget in bytes, gzipped. Lowered again once ky is gone (the goal is 30 KB). */
-const BUDGET_BYTES = 45 * 1024;
+/** The entry bundled as `esbuild dist/<entry>.js --bundle --minify --platform=neutral --format=esm`, gzipped. */
+async function bundle(entry: keyof typeof BUDGETS, minify = true) {
+  const dist = fileURLToPath(new URL(`../dist/${entry}.js`, import.meta.url));
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`pnpm build\` first`);
+  const result = await build({
+    entryPoints: [dist],
+    bundle: true,
+    minify,
+    platform: 'neutral',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  return {
+    gzipped: gzipSync(code).byteLength,
+    inputs: Object.keys(result.metafile.inputs),
+    text: new TextDecoder().decode(code),
+  };
+}
 
 describe('the bundle of @authsec/core', () => {
-  it('is under 45 KB minified and gzipped, with every dependency included and zod absent', async () => {
-    if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`pnpm build\` first`);
-    // The same bundle as `esbuild dist/index.js --bundle --minify --platform=neutral --format=esm`.
-    const result = await build({
-      entryPoints: [dist],
-      bundle: true,
-      minify: true,
-      platform: 'neutral',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-    const gzipped = gzipSync(code).byteLength;
-    const inputs = Object.keys(result.metafile.inputs);
+  it('is under 35 KB minified and gzipped, with every dependency included and zod absent', async () => {
+    const { gzipped, inputs } = await bundle('index');
     expect(inputs.some((path) => path.includes('node_modules/jose/'))).toBe(true);
     expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
     expect(gzipped).toBeGreaterThan(1024);
-    expect(gzipped).toBeLessThan(BUDGET_BYTES);
+    expect(gzipped).toBeLessThan(BUDGETS.index);
+  }, 60_000);
+
+  it('of @authsec/core/verify is under 16 KB and holds no client, token cache or mock mode', async () => {
+    const { gzipped, inputs } = await bundle('verify');
+    expect(gzipped).toBeGreaterThan(1024);
+    expect(gzipped).toBeLessThan(BUDGETS.verify);
+    expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
+    // Built from dist (shared chunks), so the agent-side code is looked for in the unminified output.
+    const { text } = await bundle('verify', false);
+    for (const agentSide of [
+      'AuthSecClient = class',
+      'TokenCache = class',
+      'LiveTokenSource',
+      'SignJWT',
+    ]) {
+      expect(text.includes(agentSide), agentSide).toBe(false);
+    }
   }, 60_000);
 });

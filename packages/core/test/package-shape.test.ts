@@ -1,4 +1,4 @@
-// Proves what core may depend on at run time: jose (and ky until it is removed), and no Node built-in module.
+// Proves what core may depend on at run time: jose only, and no Node built-in module.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -40,13 +40,13 @@ const NODE_GLOBALS: ReadonlyArray<readonly [string, RegExp]> = [
 ];
 
 describe('the runtime source of @authsec/core', () => {
-  it('imports at run time no node: module, no Node built-in and nothing but jose, ky and its own files', () => {
+  it('imports at run time no node: module, no Node built-in and nothing but jose and its own files', () => {
     expect(sources.length).toBeGreaterThan(20);
     const outside: string[] = [];
     for (const name of sources) {
       for (const spec of specifiers(code(name))) {
         if (spec.startsWith('./')) continue;
-        if (!['jose', 'ky'].includes(spec)) outside.push(`${name}: ${spec}`);
+        if (spec !== 'jose') outside.push(`${name}: ${spec}`);
       }
     }
     expect(outside).toEqual([]);
@@ -63,13 +63,13 @@ describe('the runtime source of @authsec/core', () => {
     expect(uses).toEqual([]);
   });
 
-  it('declares jose (and ky until it is removed) as its only runtime dependencies, and no peers', () => {
+  it('declares jose as its only runtime dependency, and no peers', () => {
     const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<
       string,
       Record<string, string> | undefined
     >;
     const dependencies = Object.keys(manifest.dependencies ?? {}).sort();
-    expect([['jose'], ['jose', 'ky']]).toContainEqual(dependencies);
+    expect(dependencies).toEqual(['jose']);
     expect(manifest.peerDependencies).toBeUndefined();
     expect(manifest.optionalDependencies).toBeUndefined();
   });
