@@ -55,3 +55,25 @@ describe('RedisTokenStore basics', () => {
     expect(shown).toContain('encrypted');
   });
 });
+
+describe('startRedis()', () => {
+  it('a missing redis-server binary fails with the install command, never a skip', async () => {
+    await expect(startRedis({ binary: '/nonexistent/redis-server' })).rejects.toThrow(
+      /redis-server was not found .*apt-get install -y --no-install-recommends redis-server/,
+    );
+  });
+
+  it('stops by PID and starts again on the same port', async () => {
+    const own = await startRedis();
+    const pid = own.pid;
+    expect(pid).toBeGreaterThan(0);
+    await own.stop();
+    expect(own.pid).toBeUndefined();
+    expect(() => process.kill(pid as number, 0)).toThrow();
+    await own.restart();
+    const client = new Redis(own.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+    await own.stop();
+  });
+});
