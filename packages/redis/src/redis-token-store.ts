@@ -80,6 +80,12 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
+  /**
+   * The value under `key`, opened with `key` or a previous key.
+   * @param key - the client's store key (the prefix is added here)
+   * @returns the value, or `undefined` when missing or when no key opens it (warned once)
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async get(key: string): Promise<string | undefined> {
     const redisKey = this.#dataKey(key);
     const stored = await this.#run('GET', () => this.#redis.get(redisKey));
@@ -102,6 +108,13 @@ export class RedisTokenStore implements TokenStore {
     return value;
   }
 
+  /**
+   * Seals `value` and stores it with `PX ttlMs`; a TTL of 0 or less deletes the key instead.
+   * @param key - the client's store key
+   * @param value - the serialized token facts
+   * @param ttlMs - the entry's life in milliseconds
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     const redisKey = this.#dataKey(key);
     if (!(ttlMs > 0)) {
@@ -112,11 +125,24 @@ export class RedisTokenStore implements TokenStore {
     await this.#run('SET', () => this.#redis.set(redisKey, sealed, 'PX', Math.ceil(ttlMs)));
   }
 
+  /**
+   * Deletes the entry.
+   * @param key - the client's store key
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async delete(key: string): Promise<void> {
     const redisKey = this.#dataKey(key);
     await this.#run('DEL', () => this.#redis.del(redisKey));
   }
 
+  /**
+   * `SET <prefix>lock:<key> <random owner> NX PX <lockTtlMs ?? ttlMs>`.
+   * @param key - the client's store key
+   * @param ttlMs - the lock's life if never released (`lockTtlMs` overrides it)
+   * @returns a lock whose `release()` deletes it only while it still holds this owner, or
+   *   `undefined` when another holder has it
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async acquireLock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
     const lockKey = `${this.#prefix}lock:${key}`;
     const owner = randomUUID();
@@ -133,6 +159,11 @@ export class RedisTokenStore implements TokenStore {
     };
   }
 
+  /**
+   * Tells this store's listeners at once, and every other store through `<prefix>invalidations`.
+   * @param key - the client's store key
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async publishInvalidation(key: string): Promise<void> {
     // Listeners in this process hear it now; the echo from Redis is skipped by its origin id.
     this.#notify(key);
@@ -140,6 +171,13 @@ export class RedisTokenStore implements TokenStore {
     await this.#run('PUBLISH', () => this.#redis.publish(this.#channel, message));
   }
 
+  /**
+   * Listens for invalidations from other stores (and this one's own); opens the pub/sub
+   * connection on first use.
+   * @param listener - called with the invalidated key
+   * @returns the unsubscribe function
+   * @throws AuthSecClosedError after `close()`
+   */
   onInvalidation(listener: (key: string) => void): () => void {
     if (this.#closed) throw new AuthSecClosedError('The RedisTokenStore is closed.');
     this.#listeners.add(listener);
