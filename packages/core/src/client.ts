@@ -1,7 +1,11 @@
 // AuthSecClient: the delegation token lifecycle behind two calls, getDelegationToken() and its info.
 
-import { type AuthSecClientOptions, type ResolvedConfig, resolveConfig } from './config.js';
-import { AuthSecClosedError } from './errors.js';
+import {
+  type AuthSecClientOptions as ConfigOptions,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
+import { AuthSecClosedError, AuthSecConfigError } from './errors.js';
 import { LiveTokenSource } from './live-source.js';
 import { createSdkLogger, defaultColor, type SdkLogger } from './logger.js';
 import { MOCK_CLIENT_ID, MockTokenSource } from './mock-source.js';
@@ -14,10 +18,28 @@ import {
   sendExpectingSuccess,
 } from './request.js';
 import { requireTokenPermissions } from './scopes.js';
+import { deriveStoreKey } from './shared-token.js';
 import { TokenCache, type TokenSource } from './token-cache.js';
 import { type DelegationTokenInfo, toTokenInfo } from './token-info.js';
+import type { TokenStore } from './token-store.js';
+import { StoreLink } from './token-store-link.js';
 import { Transport } from './transport.js';
 import type { AuthSecMode } from './types.js';
+
+/**
+ * Options for {@link AuthSecClient}. Each setting falls back to its environment variable, then its
+ * default; `store` is an object and has no environment variable.
+ */
+export interface AuthSecClientOptions extends ConfigOptions {
+  /**
+   * Where pulled tokens are shared beyond this client, consulted after its in-memory copy and
+   * before a pull: e.g. `RedisTokenStore` from `@authsec/redis`, so a fleet of processes pulls once
+   * per refresh and learns of a revocation together. Used in live mode only. Store failures never
+   * fail a call: the client logs one warning per outage and pulls on its own meanwhile.
+   * @default none: each client keeps its token in its own memory
+   */
+  store?: TokenStore | undefined;
+}
 
 /** Per-call options. */
 export interface GetTokenOptions {
@@ -77,6 +99,7 @@ export class AuthSecClient {
       refreshMarginMs: config.refreshMarginSeconds * 1000,
       log: this.#log,
       closeSignal: this.#closer.signal,
+      store: config.mode === 'live' ? this.#storeLink(options.store) : undefined,
     });
     this.#transport = new Transport(
       config,
@@ -86,6 +109,58 @@ export class AuthSecClient {
       this.#closer.signal,
     );
     this.#announce();
+  }
+
+  #storeLink(store: TokenStore | undefined): StoreLink | undefined {
+    if (store === undefined) return undefined;
+    if (
+      typeof store !== 'object' ||
+      store === null ||
+      typeof store.get !== 'function' ||
+      typeof store.set !== 'function' ||
+      typeof store.delete !== 'function'
+    ) {
+      throw AuthSecConfigError.fromProblems([
+        'store must be a TokenStore (an object with get, set and delete), e.g. `new RedisTokenStore({ redis })` from @authsec/redis',
+      ]);
+    }
+    const config = this.#config;
+    const { baseUrl, clientId, session } = config;
+    if (baseUrl === undefined || clientId === undefined) return undefined;
+    // Fixed credentials give a fixed key: hashed once.
+    const fixedKey =
+      session.kind === 'provider'
+        ? undefined
+        : deriveStoreKey({
+            baseUrl,
+            clientId,
+            ...(session.kind === 'static' && { sessionCredential: session.value }),
+          });
+    fixedKey?.catch(() => undefined);
+    const deriveKey = async (): Promise<string> => {
+      if (fixedKey !== undefined) return fixedKey;
+      if (session.kind !== 'provider') throw new Error('unreachable');
+      // A provider may hand out a new credential at any time: the key follows what it returns now.
+      const value = await session.provide({ forceRefresh: false });
+      if (typeof value !== 'string' || value.trim() === '') throw new Error('no credential');
+      return deriveStoreKey({ baseUrl, clientId, sessionCredential: value.trim() });
+    };
+    const waitTimeoutMs = store.waitTimeoutMs;
+    return new StoreLink({
+      store,
+      deriveKey,
+      clientId,
+      log: this.#log,
+      clock: config.clock,
+      refreshMarginMs: config.refreshMarginSeconds * 1000,
+      lockTtlMs: 2 * config.totalTimeoutMs,
+      waitTimeoutMs:
+        typeof waitTimeoutMs === 'number' && waitTimeoutMs >= 0
+          ? waitTimeoutMs
+          : config.totalTimeoutMs,
+      callTimeoutMs: config.timeoutMs,
+      closeSignal: this.#closer.signal,
+    });
   }
 
   /** `live` or `mock`, decided once at construction. */

@@ -1,11 +1,7 @@
 // @authsec/core: short-lived, scoped AuthSec delegation tokens for AI agents.
 
-export { AuthSecClient, type GetTokenOptions } from './client.js';
-export type {
-  AuthSecClientOptions,
-  AuthSecModeOption,
-  SessionTokenProvider,
-} from './config.js';
+export { AuthSecClient, type AuthSecClientOptions, type GetTokenOptions } from './client.js';
+export type { AuthSecModeOption, SessionTokenProvider } from './config.js';
 export { closeDefaultClient, getDefaultClient, getDelegationToken } from './default-client.js';
 export { withErrorContext } from './error-context.js';
 export { isFatalAuthSecError } from './error-policy.js';
@@ -48,6 +44,7 @@ export { fingerprint, redact } from './redact.js';
 export type { AuthSecRequestJsonOptions, AuthSecRequestOptions, QueryValue } from './request.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { DelegationTokenInfo } from './token-info.js';
+export { MemoryTokenStore, type TokenStore, type TokenStoreLock } from './token-store.js';
 export type { AuthSecMode } from './types.js';
 export {
   createDelegationTokenVerifier,

@@ -20,6 +20,8 @@ import {
 } from './errors.js';
 import type { SdkLogger } from './logger.js';
 import { fingerprint } from './redact.js';
+import type { TokenStoreLock } from './token-store.js';
+import type { StoreLink } from './token-store-link.js';
 import type { AuthSecMode, TokenFacts } from './types.js';
 
 /** A place tokens come from: AuthSec (live) or the local mock source. */
@@ -40,6 +42,8 @@ export interface TokenCacheOptions {
   log: SdkLogger;
   /** Aborted when the client closes: ends in-flight pulls. */
   closeSignal: AbortSignal;
+  /** A shared store consulted between memory and a pull (live mode only). */
+  store?: StoreLink | undefined;
 }
 
 /** Errors after which the cached token must not be used again. */
@@ -72,6 +76,13 @@ function isDenial(error: unknown): boolean {
   );
 }
 
+/** A pull made under the shared store: where its token goes, and the token memory held before. */
+interface SharedPull {
+  readonly link: StoreLink;
+  readonly key: string;
+  readonly previous: TokenFacts | undefined;
+}
+
 export class TokenCache {
   readonly #o: TokenCacheOptions;
   #current: TokenFacts | undefined;
@@ -85,6 +96,19 @@ export class TokenCache {
 
   constructor(options: TokenCacheOptions) {
     this.#o = options;
+    // Another process saw this token revoked or rejected: drop the copy, read the store next time.
+    const unsubscribe = options.store?.subscribe(() => {
+      this.#forget();
+      options.log.log(
+        'info',
+        'Cache',
+        'token.invalidated',
+        'Another process invalidated the shared delegation token: dropping the cached copy.',
+      );
+    });
+    if (unsubscribe !== undefined) {
+      options.closeSignal.addEventListener('abort', unsubscribe, { once: true });
+    }
   }
 
   /** The cached token, if any (for summaries; never triggers a pull). */
@@ -105,8 +129,15 @@ export class TokenCache {
     return this.#join(signal);
   }
 
-  /** Forgets the cached token; the next call pulls. A pull in flight is not cached when it lands. */
+  /**
+   * Forgets the cached token; the next call pulls (or, with a shared store, reads it first). A pull
+   * in flight is not cached when it lands.
+   */
   invalidate(): void {
+    this.#forget();
+  }
+
+  #forget(): void {
     this.#current = undefined;
     this.#pauseUntil = 0;
     this.#generation += 1;
@@ -146,18 +177,18 @@ export class TokenCache {
           jti: rejected.jti,
         },
       );
-      entry = { at: now, outcome: this.#join(undefined, true) };
+      entry = { at: now, outcome: this.#join(undefined, rejected) };
       this.#rejections.set(rejected.token, entry);
     }
     const facts = await (signal ? raceAbort(entry.outcome, signal) : entry.outcome);
     return { facts, changed: facts.token !== rejected.token };
   }
 
-  #join(signal: AbortSignal | undefined, forced = false): Promise<TokenFacts> {
+  #join(signal: AbortSignal | undefined, rejected?: TokenFacts): Promise<TokenFacts> {
     if (this.#o.closeSignal.aborted) return Promise.reject(new AuthSecClosedError());
     if (signal?.aborted) return Promise.reject(new AuthSecAbortedError());
     if (this.#inflight === undefined) {
-      const pull: Promise<TokenFacts> = this.#pull(forced).finally(() => {
+      const pull: Promise<TokenFacts> = this.#shared(rejected).finally(() => {
         if (this.#inflight === pull) this.#inflight = undefined;
       });
       // Every waiter gets the outcome; if all of them left, a failure must not go unhandled.
@@ -173,10 +204,73 @@ export class TokenCache {
     });
   }
 
-  async #pull(forced: boolean): Promise<TokenFacts> {
+  /** Memory missed: the shared store, its single-flight lock, then a pull. */
+  async #shared(rejected: TokenFacts | undefined): Promise<TokenFacts> {
+    const forced = rejected !== undefined;
+    const link = this.#o.store;
+    if (link === undefined) return this.#pull(forced);
+    const previous = this.#current;
+    const key = await link.key();
+    if (key === undefined) return this.#pull(forced);
+    const refused = rejected?.token;
+    let generation = this.#generation;
+    const found = await link.read(key, refused);
+    if (found !== undefined) return this.#adopt(found, generation);
+    if (forced) {
+      // The shared entry holds the rejected token or nothing: no process may serve it again.
+      await link.invalidate(key);
+      generation = this.#generation;
+    }
+    let lock: TokenStoreLock | undefined;
+    const got = await link.lock(key);
+    if (got === 'held') {
+      const outcome = await link.waitForHolder(key, refused);
+      if (outcome.kind === 'value') return this.#adopt(outcome.facts, generation);
+      if (outcome.kind === 'lock') lock = outcome.lock;
+    } else if (got !== 'unsupported') {
+      lock = got;
+    }
+    try {
+      if (lock !== undefined) {
+        // The holder before us may have stored its token between our read and our lock.
+        const late = await link.read(key, refused);
+        if (late !== undefined) return this.#adopt(late, generation);
+      }
+      return await this.#pull(forced, { link, key, previous });
+    } finally {
+      if (lock !== undefined) await link.release(lock);
+    }
+  }
+
+  /** Takes a token another process pulled and shared. */
+  #adopt(facts: TokenFacts, generation: number): TokenFacts {
+    const current = this.#current;
+    // Keep the object callers already hold, so cache hits stay identical.
+    if (current !== undefined && current.token === facts.token) return current;
+    if (generation === this.#generation) {
+      this.#current = facts;
+      this.#pauseUntil = 0;
+    }
+    if (this.#o.log.enabled('info')) {
+      this.#o.log.log(
+        'info',
+        'Cache',
+        'token.shared',
+        'Delegation token read from the shared token store.',
+        {
+          token: fingerprint(facts.token),
+          jti: facts.jti,
+          expiresAt: facts.expiresAt.toISOString(),
+        },
+      );
+    }
+    return facts;
+  }
+
+  async #pull(forced: boolean, shared?: SharedPull): Promise<TokenFacts> {
     const { source, log, clock, closeSignal } = this.#o;
     const generation = this.#generation;
-    const previous = this.#current;
+    const previous = shared === undefined ? this.#current : shared.previous;
     if (log.enabled('info')) {
       log.log(
         'info',
@@ -191,8 +285,10 @@ export class TokenCache {
     try {
       facts = await source.fetchToken({ signal: closeSignal });
     } catch (error) {
-      return this.#recover(error, previous, generation, forced);
+      return this.#recover(error, previous, generation, forced, shared);
     }
+    // Shared before callers see it, so the lock is released only once the value is readable.
+    if (shared !== undefined && facts.mode === 'live') await shared.link.write(shared.key, facts);
     const now = clock();
     if (generation === this.#generation) {
       if (previous !== undefined && facts.token === previous.token) {
@@ -246,12 +342,15 @@ export class TokenCache {
     previous: TokenFacts | undefined,
     generation: number,
     forced: boolean,
+    shared: SharedPull | undefined,
   ): Promise<TokenFacts> {
     const { log, clock, closeSignal, fallback } = this.#o;
     if (closeSignal.aborted) throw new AuthSecClosedError();
     const failure = error as AuthSecError;
     if (clearsCache(error)) {
       if (generation === this.#generation) this.invalidate();
+      // Revoked, expired or refused: every process must drop the token, not only this one.
+      if (shared !== undefined) await shared.link.invalidate(shared.key);
     } else if (
       // After a 401 the cached token is the rejected one: never serve it as a stale fallback.
       !forced &&
