@@ -49,7 +49,7 @@ afterAll(async () => {
   for (const store of stores) await store.close();
   redis?.disconnect();
   await Promise.all([server?.close(), redisServer?.stop()]);
-});
+}, 60_000);
 
 /** A process's view: its own client (fresh memory) over a store with these keys. */
 function processWith(options: Omit<RedisTokenStoreOptions, 'redis'>): AuthSecClient {

@@ -46,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.close();
   await Promise.all([server?.close(), redis?.stop()]);
-});
+}, 60_000);
 
 async function nextRefresh(): Promise<string> {
   shiftMs += REFRESH_SHIFT_MS;

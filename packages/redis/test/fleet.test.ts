@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.close();
   await Promise.all([server?.close(), redis?.stop()]);
-});
+}, 60_000);
 
 async function newAgent(): Promise<string> {
   const { agent } = await server.createDelegatedAgent({
