@@ -286,7 +286,10 @@ export class AuthSecClient {
     return info;
   }
 
-  /** Forgets the cached token: the next call pulls a fresh one. */
+  /**
+   * Forgets the cached token: the next call pulls a fresh one (with a `store`, it reads the store
+   * first, where another process may already have put a newer one).
+   */
   invalidate(): void {
     this.#cache.invalidate();
   }

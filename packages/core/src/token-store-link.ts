@@ -41,6 +41,8 @@ export class StoreLink {
   #down = false;
   #retryAt = 0;
   #key: string | undefined;
+  /** Set while this link publishes: a store that tells its own listeners at once is not news to us. */
+  #publishing = 0;
 
   constructor(options: StoreLinkOptions) {
     this.#o = options;
@@ -97,7 +99,10 @@ export class StoreLink {
     await this.#call('delete', () => this.#o.store.delete(key));
     const { store } = this.#o;
     if (store.publishInvalidation !== undefined) {
-      await this.#call('publishInvalidation', () => store.publishInvalidation?.(key));
+      this.#publishing += 1;
+      const sent = this.#call('publishInvalidation', () => store.publishInvalidation?.(key));
+      this.#publishing -= 1;
+      await sent;
     }
   }
 
@@ -146,7 +151,7 @@ export class StoreLink {
     if (store.onInvalidation === undefined) return undefined;
     try {
       return store.onInvalidation((key) => {
-        if (this.isOwnKey(key)) onOwnKey();
+        if (this.#publishing === 0 && this.isOwnKey(key)) onOwnKey();
       });
     } catch (error) {
       this.#failed('onInvalidation', error);

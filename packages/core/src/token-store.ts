@@ -87,7 +87,7 @@ export interface TokenStore {
    * Optional: how long a client that found the lock held waits for the holder's value before
    * pulling itself, in milliseconds. The client's default is its `totalTimeoutMs`.
    */
-  readonly waitTimeoutMs?: number;
+  readonly waitTimeoutMs?: number | undefined;
 }
 
 /**

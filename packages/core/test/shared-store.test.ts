@@ -5,6 +5,7 @@ import { AuthSecDelegationNotFoundError } from '../src/errors.js';
 import { deriveStoreKey, parseStoredToken, serializeTokenFacts } from '../src/shared-token.js';
 import { MemoryTokenStore, type TokenStore, type TokenStoreLock } from '../src/token-store.js';
 import { STORE_RETRY_MS } from '../src/token-store-link.js';
+import { apiWorld } from './api-world.js';
 import { captureLogger, expectNoSecrets, manualClock, rejection } from './support.js';
 
 /** A store that records every call and can be told to fail or to find its lock held elsewhere. */
@@ -215,6 +216,43 @@ describe('TokenStore in the client', () => {
     await expect(b.client.getDelegationToken()).rejects.toBeInstanceOf(
       AuthSecDelegationNotFoundError,
     );
+  });
+
+  it('a token the API rejects (401): the shared entry goes, others hear of it and read the newer token', async () => {
+    const w = await apiWorld();
+    const store = new RecordingStore();
+    const make = () => {
+      const log = captureLogger();
+      const client = new AuthSecClient({
+        baseUrl: w.authsec.url,
+        clientId: w.agent.clientId,
+        downstreamUrl: `${w.api.url}/api`,
+        logger: log,
+        logLevel: 'debug',
+        env: {},
+        store,
+      });
+      clients.push(client);
+      return { client, log };
+    };
+    const a = make();
+    const b = make();
+    await a.client.getDelegationToken();
+    await b.client.getDelegationToken();
+    expect(w.authsec.pulls).toHaveLength(1);
+    const next = await w.authsec.delegate(w.agent.clientId);
+    w.api.route('GET /api/records', (req) =>
+      req.bearer === next.token ? { body: { ok: true } } : { status: 401 },
+    );
+    expect(await a.client.requestJson('/records')).toEqual({ ok: true });
+    expect(w.authsec.pulls).toHaveLength(2);
+    expect(store.calls).toContain('delete');
+    expect(store.calls).toContain('publishInvalidation');
+    expect(b.log.text()).toContain('Another process invalidated');
+    // b takes the newer token from the store: no third pull, no 401 first.
+    expect(await b.client.requestJson('/records')).toEqual({ ok: true });
+    expect(w.authsec.pulls).toHaveLength(2);
+    expect(w.api.requests.filter((r) => r.bearer === w.token)).toHaveLength(1);
   });
 
   it('waits for the lock holder, then pulls itself when no value comes (bounded)', async () => {
