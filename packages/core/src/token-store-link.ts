@@ -43,6 +43,8 @@ export class StoreLink {
   #key: string | undefined;
   /** Set while this link publishes: a store that tells its own listeners at once is not news to us. */
   #publishing = 0;
+  /** One warning per streak of unreadable values (a fleet mid-upgrade writes them on every refresh). */
+  #unreadableWarned = false;
 
   constructor(options: StoreLinkOptions) {
     this.#o = options;
@@ -74,14 +76,19 @@ export class StoreLink {
     if (value === FAILED || value === undefined) return undefined;
     const facts = parseStoredToken(value, this.#o.clientId);
     if (facts === undefined) {
-      this.#o.log.log(
-        'warn',
-        'Cache',
-        'store.unreadable',
-        'The shared token store held a value this client cannot read: pulling instead.',
-      );
+      if (!this.#unreadableWarned) {
+        this.#unreadableWarned = true;
+        this.#o.log.log(
+          'warn',
+          'Cache',
+          'store.unreadable',
+          'The shared token store held a value this client cannot read: pulling instead.',
+          { hint: 'Every process sharing the store must run a compatible @authsec/core.' },
+        );
+      }
       return undefined;
     }
+    this.#unreadableWarned = false;
     if (facts.token === rejected) return undefined;
     if (this.#o.clock() >= facts.expiresAt.getTime() - this.#o.refreshMarginMs) return undefined;
     return facts;

@@ -116,6 +116,7 @@ export class MemoryTokenStore implements TokenStore {
     this.#now = options.now ?? Date.now;
   }
 
+  /** @returns the value under `key`, or `undefined` when missing or expired */
   async get(key: string): Promise<string | undefined> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
@@ -126,6 +127,7 @@ export class MemoryTokenStore implements TokenStore {
     return entry.value;
   }
 
+  /** Stores `value` for `ttlMs` ms; a TTL of 0 or less removes `key` instead. */
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     if (!(ttlMs > 0)) {
       this.#entries.delete(key);
@@ -134,10 +136,12 @@ export class MemoryTokenStore implements TokenStore {
     this.#entries.set(key, { value, expiresAtMs: this.#now() + ttlMs });
   }
 
+  /** Removes `key`. */
   async delete(key: string): Promise<void> {
     this.#entries.delete(key);
   }
 
+  /** @returns a lock held for `ttlMs` ms at most, or `undefined` while another holder has it */
   async acquireLock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
     const now = this.#now();
     const held = this.#locks.get(key);
@@ -152,6 +156,7 @@ export class MemoryTokenStore implements TokenStore {
     };
   }
 
+  /** Calls every listener of this store with `key`, at once. */
   async publishInvalidation(key: string): Promise<void> {
     for (const listener of [...this.#listeners]) {
       try {
@@ -162,6 +167,7 @@ export class MemoryTokenStore implements TokenStore {
     }
   }
 
+  /** @returns a function that removes `listener` */
   onInvalidation(listener: (key: string) => void): () => void {
     this.#listeners.add(listener);
     return () => {

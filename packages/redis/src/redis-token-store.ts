@@ -1,64 +1,14 @@
 // RedisTokenStore: core's TokenStore on Redis (ioredis), with a lock, invalidations and sealed values.
 
 import { randomUUID } from 'node:crypto';
-import {
-  AuthSecClosedError,
-  AuthSecNetworkError,
-  AuthSecTimeoutError,
-  type Logger,
-  type TokenStore,
-  type TokenStoreLock,
-} from '@authsec/core';
+import { AuthSecClosedError, type TokenStore, type TokenStoreLock } from '@authsec/core';
 import type { Redis } from 'ioredis';
+import { bounded } from './bounded.js';
 import { createStoreLogger, type StoreLogger } from './log.js';
-import {
-  aesGcmSealer,
-  decodeKey,
-  KEY_HINT,
-  plaintextSealer,
-  type Sealer,
-  throwKeyProblems,
-} from './sealing.js';
+import { KEY_HINT, type Sealer } from './sealing.js';
+import { type RedisTokenStoreOptions, resolveStoreOptions } from './store-options.js';
 
-/** Options for {@link RedisTokenStore}. */
-export interface RedisTokenStoreOptions {
-  /**
-   * An ioredis client. The store runs its commands on it and duplicates it once for pub/sub;
-   * `close()` never quits it. Commands must not wait forever: `operationTimeoutMs` bounds each one.
-   */
-  redis: Redis;
-  /**
-   * The AES-256-GCM key values are sealed with: 32 random bytes, base64. Env: `AUTHSEC_STORE_KEY`.
-   * Required unless `unsafePlaintext` is true.
-   */
-  key?: string | undefined;
-  /**
-   * Earlier keys, for rotation: values sealed with any of them are still read; new values are
-   * sealed with `key`. Env: `AUTHSEC_STORE_PREVIOUS_KEYS` (comma-separated). @default []
-   */
-  previousKeys?: readonly string[] | undefined;
-  /** Store tokens unencrypted (warns once). Only for a Redis nobody else can read. @default false */
-  unsafePlaintext?: boolean | undefined;
-  /** Prepended to every Redis key and the invalidation channel. @default 'authsec:' */
-  prefix?: string | undefined;
-  /**
-   * How long the single-flight lock lives when its holder never releases it, in ms.
-   * @default about twice the client's total pull time limit (the client passes it)
-   */
-  lockTtlMs?: number | undefined;
-  /** How long a client that finds the lock held waits for the holder's token before pulling itself, in ms. @default 10000 */
-  waitTimeoutMs?: number | undefined;
-  /** The time limit of each Redis command, in ms; a slower answer counts as Redis being down. @default 1000 */
-  operationTimeoutMs?: number | undefined;
-  /** Where the store's own warnings go (already redacted). @default console, `[AuthSec SDK]` lines at `warn` */
-  logger?: Logger | undefined;
-  /** Where `AUTHSEC_STORE_KEY` and `AUTHSEC_STORE_PREVIOUS_KEYS` are read. @default process.env */
-  env?: Readonly<Record<string, string | undefined>> | undefined;
-}
-
-const DEFAULT_PREFIX = 'authsec:';
-const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
-const DEFAULT_OPERATION_TIMEOUT_MS = 1_000;
+export type { RedisTokenStoreOptions };
 
 // Deletes the lock only while it still holds this holder's token: an expired lock taken over by
 // another process stays theirs.
@@ -106,54 +56,15 @@ export class RedisTokenStore implements TokenStore {
    * @throws AuthSecConfigError when `redis` is missing, or the key is missing or not 32 bytes of base64
    */
   constructor(options: RedisTokenStoreOptions) {
-    const problems: string[] = [];
-    const redis = options?.redis as Redis | undefined;
-    if (redis === undefined || redis === null || typeof redis.get !== 'function') {
-      problems.push('redis is missing: pass `redis`, an ioredis client (`new Redis(url)`)');
-    }
-    const env = options?.env ?? defaultEnv();
-    const plaintext = options?.unsafePlaintext === true;
-    let sealer: Sealer | undefined;
-    if (plaintext) {
-      sealer = plaintextSealer();
-    } else {
-      const keyText = nonEmpty(options?.key) ?? nonEmpty(env.AUTHSEC_STORE_KEY);
-      const keyName = nonEmpty(options?.key) !== undefined ? '`key`' : 'AUTHSEC_STORE_KEY';
-      const previousTexts =
-        options?.previousKeys !== undefined
-          ? [...options.previousKeys]
-          : (nonEmpty(env.AUTHSEC_STORE_PREVIOUS_KEYS)?.split(',') ?? []);
-      const previousName =
-        options?.previousKeys !== undefined ? 'previousKeys' : 'AUTHSEC_STORE_PREVIOUS_KEYS';
-      if (keyText === undefined) {
-        problems.push(
-          `key is missing: pass \`key\` or set AUTHSEC_STORE_KEY (32 random bytes, base64; ${KEY_HINT}), or pass \`unsafePlaintext: true\` to store tokens unencrypted`,
-        );
-      }
-      const current = keyText === undefined ? undefined : decodeKey(keyText, keyName, problems);
-      const previous: Uint8Array[] = [];
-      previousTexts.forEach((text, index) => {
-        if (typeof text !== 'string' || text.trim() === '') return;
-        const bytes = decodeKey(text, `${previousName}[${index}]`, problems);
-        if (bytes !== undefined) previous.push(bytes);
-      });
-      if (current !== undefined) sealer = aesGcmSealer(current, previous);
-    }
-    const prefix = options?.prefix ?? DEFAULT_PREFIX;
-    if (typeof prefix !== 'string') problems.push('prefix must be a string');
-    const lockTtlMs = checkMs(options?.lockTtlMs, 'lockTtlMs', problems);
-    const waitTimeoutMs = checkMs(options?.waitTimeoutMs, 'waitTimeoutMs', problems);
-    const operationTimeoutMs = checkMs(options?.operationTimeoutMs, 'operationTimeoutMs', problems);
-    if (problems.length > 0 || sealer === undefined || redis === undefined) {
-      throwKeyProblems(problems);
-    }
+    const resolved = resolveStoreOptions(options);
+    const { redis, sealer, prefix, plaintext } = resolved;
     this.#redis = redis;
     this.#sealer = sealer;
     this.#prefix = prefix;
     this.#channel = `${prefix}invalidations`;
-    this.#lockTtlMs = lockTtlMs;
-    this.waitTimeoutMs = waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-    this.#operationTimeoutMs = operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    this.#lockTtlMs = resolved.lockTtlMs;
+    this.waitTimeoutMs = resolved.waitTimeoutMs;
+    this.#operationTimeoutMs = resolved.operationTimeoutMs;
     this.#log = createStoreLogger(options.logger);
     if (plaintext) {
       this.#log.warn(
@@ -169,6 +80,12 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
+  /**
+   * The value under `key`, opened with `key` or a previous key.
+   * @param key - the client's store key (the prefix is added here)
+   * @returns the value, or `undefined` when missing or when no key opens it (warned once)
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async get(key: string): Promise<string | undefined> {
     const redisKey = this.#dataKey(key);
     const stored = await this.#run('GET', () => this.#redis.get(redisKey));
@@ -191,6 +108,13 @@ export class RedisTokenStore implements TokenStore {
     return value;
   }
 
+  /**
+   * Seals `value` and stores it with `PX ttlMs`; a TTL of 0 or less deletes the key instead.
+   * @param key - the client's store key
+   * @param value - the serialized token facts
+   * @param ttlMs - the entry's life in milliseconds
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     const redisKey = this.#dataKey(key);
     if (!(ttlMs > 0)) {
@@ -201,11 +125,24 @@ export class RedisTokenStore implements TokenStore {
     await this.#run('SET', () => this.#redis.set(redisKey, sealed, 'PX', Math.ceil(ttlMs)));
   }
 
+  /**
+   * Deletes the entry.
+   * @param key - the client's store key
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async delete(key: string): Promise<void> {
     const redisKey = this.#dataKey(key);
     await this.#run('DEL', () => this.#redis.del(redisKey));
   }
 
+  /**
+   * `SET <prefix>lock:<key> <random owner> NX PX <lockTtlMs ?? ttlMs>`.
+   * @param key - the client's store key
+   * @param ttlMs - the lock's life if never released (`lockTtlMs` overrides it)
+   * @returns a lock whose `release()` deletes it only while it still holds this owner, or
+   *   `undefined` when another holder has it
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async acquireLock(key: string, ttlMs: number): Promise<TokenStoreLock | undefined> {
     const lockKey = `${this.#prefix}lock:${key}`;
     const owner = randomUUID();
@@ -222,6 +159,11 @@ export class RedisTokenStore implements TokenStore {
     };
   }
 
+  /**
+   * Tells this store's listeners at once, and every other store through `<prefix>invalidations`.
+   * @param key - the client's store key
+   * @throws AuthSecTimeoutError, AuthSecNetworkError, AuthSecClosedError
+   */
   async publishInvalidation(key: string): Promise<void> {
     // Listeners in this process hear it now; the echo from Redis is skipped by its origin id.
     this.#notify(key);
@@ -229,6 +171,13 @@ export class RedisTokenStore implements TokenStore {
     await this.#run('PUBLISH', () => this.#redis.publish(this.#channel, message));
   }
 
+  /**
+   * Listens for invalidations from other stores (and this one's own); opens the pub/sub
+   * connection on first use.
+   * @param listener - called with the invalidated key
+   * @returns the unsubscribe function
+   * @throws AuthSecClosedError after `close()`
+   */
   onInvalidation(listener: (key: string) => void): () => void {
     if (this.#closed) throw new AuthSecClosedError('The RedisTokenStore is closed.');
     this.#listeners.add(listener);
@@ -341,59 +290,6 @@ export class RedisTokenStore implements TokenStore {
   }
 
   #bounded<T>(command: string, work: Promise<T>): Promise<T> {
-    const limit = this.#operationTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new AuthSecTimeoutError(`Redis did not answer ${command} within ${limit} ms.`, {
-            timeoutMs: limit,
-            hint: 'Check that Redis is reachable, or raise operationTimeoutMs.',
-          }),
-        );
-      }, limit);
-      work.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(redisFailure(command, error));
-        },
-      );
-    });
+    return bounded(command, work, this.#operationTimeoutMs);
   }
-}
-
-/**
- * An ioredis error, rebuilt without it: ioredis errors keep the command and its arguments (a
- * sealed token) and the connection options (a password).
- */
-function redisFailure(command: string, error: unknown): Error {
-  if (error instanceof AuthSecClosedError || error instanceof AuthSecTimeoutError) return error;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const name = error instanceof Error ? error.name : 'Error';
-  const detail = typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? code : name;
-  return new AuthSecNetworkError(`Redis failed on ${command} (${detail}).`, {
-    hint: 'Check that Redis is reachable and accepts this client.',
-  });
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-function checkMs(value: unknown, name: string, problems: string[]): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    problems.push(`${name} must be a positive number of milliseconds`);
-    return undefined;
-  }
-  return value;
-}
-
-function defaultEnv(): Readonly<Record<string, string | undefined>> {
-  return typeof process === 'undefined' ? {} : process.env;
 }

@@ -75,6 +75,18 @@ describe('Redis down or slow', () => {
     await b.client.getDelegationToken();
     expect(world.server.pulls.length - before).toBe(1);
 
+    // Each store subscribed again after the restart: an invalidation still reaches b.
+    await world.subscribers(3);
+    const heard = b.log.lines.length;
+    const [sharedKey] = await world.connect().keys('authsec:token:*');
+    await a.store.publishInvalidation((sharedKey as string).slice('authsec:'.length));
+    const deadline = Date.now() + 5_000;
+    while (!b.log.lines.slice(heard).some((l) => l.message.includes('Another process'))) {
+      if (Date.now() > deadline)
+        throw new Error('b never heard the invalidation after the restart');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
     // A second outage is a second warning, still one per outage.
     await world.redisServer.stop();
     await timedCall(a);

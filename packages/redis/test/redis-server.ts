@@ -4,8 +4,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 
-/** The binary to run: `REDIS_SERVER_BIN`, else `redis-server` on PATH. */
-const BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 const INSTALL_HINT =
   'install it with `apt-get install -y --no-install-recommends redis-server` (no service needs to run: the tests start their own), or set REDIS_SERVER_BIN';
 /** Generous: a busy 2-core machine can take seconds to start a process. */
@@ -29,17 +27,21 @@ export interface RedisServer {
 /**
  * Starts `redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no` and resolves once
  * it logs that it accepts connections.
- * @param options - `port`: a fixed port instead of a free one
+ * @param options - `port`: a fixed port instead of a free one; `binary`: the program to run
+ *   (default `REDIS_SERVER_BIN`, else `redis-server` on PATH)
  * @returns the running server; call `stop()` when done
  * @throws Error naming the apt-get command when the binary is missing
  */
-export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { port?: number; binary?: string } = {},
+): Promise<RedisServer> {
+  const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
   let lastError: unknown;
   // A free port can be taken between our probe and redis binding it: try a few.
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = options.port ?? (await freePort());
     try {
-      let child: ChildProcess | undefined = await launch(port);
+      let child: ChildProcess | undefined = await launch(binary, port);
       return {
         host: '127.0.0.1',
         port,
@@ -54,7 +56,7 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
         },
         async restart() {
           if (child !== undefined) return;
-          child = await launch(port);
+          child = await launch(binary, port);
         },
       };
     } catch (error) {
@@ -65,9 +67,9 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
   throw lastError;
 }
 
-async function launch(port: number): Promise<ChildProcess> {
+async function launch(binary: string, port: number): Promise<ChildProcess> {
   const child = spawn(
-    BINARY,
+    binary,
     [
       '--port',
       String(port),
@@ -107,7 +109,7 @@ async function launch(port: number): Promise<ChildProcess> {
     const onError = (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
         finish(
-          Object.assign(new Error(`redis-server was not found (${BINARY}): ${INSTALL_HINT}`), {
+          Object.assign(new Error(`redis-server was not found (${binary}): ${INSTALL_HINT}`), {
             missing: true,
           }),
         );
