@@ -238,8 +238,8 @@ export class AuthSecClient {
   }
 
   /**
-   * As {@link AuthSecClient.request}, resolving to the parsed JSON body, validated when a zod
-   * `schema` is given.
+   * As {@link AuthSecClient.request}, resolving to the parsed JSON body, validated when a `schema`
+   * is given (any Standard Schema v1: zod 3.25+/4, valibot, arktype).
    * @param path - a path relative to `downstreamUrl`, or an absolute URL on an allowed origin
    * @param options - as for `request()`, plus `schema` and `maxResponseBytes`
    * @returns the parsed (and validated) body
