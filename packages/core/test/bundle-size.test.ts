@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The budgets in bytes, gzipped: about 1 KB above what was measured (core 31,606 B with mock tokens
+ * The budgets in bytes, gzipped: about 1 KB above what was measured (core 31,542 B with mock tokens
  * signed by Web Crypto, verify 14.2 KB). The goal for core is 30 KB (30,720 B).
  */
 const BUDGETS = { index: 32_630, verify: 16 * 1024 } as const;
