@@ -180,8 +180,10 @@ const DOWNSTREAM_RULES: ServerUrlRules = {
   env: 'DOWNSTREAM_URL',
   expected: 'the protected API, e.g. https://api.internal.example',
 };
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PULL_PATH = '/authsec/uflow/sdk/delegation-token';
+/** A UUID in any case: client ids and workspace ids. */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The pull's path under the server root. */
+export const PULL_PATH = '/authsec/uflow/sdk/delegation-token';
 const RESERVED_HEADERS = new Set(['authorization', 'x-client-id', 'accept', 'host', 'cookie']);
 const MODES: readonly AuthSecModeOption[] = ['auto', 'live', 'mock'];
 const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json'];

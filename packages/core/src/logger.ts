@@ -1,7 +1,7 @@
 // The SDK's injectable, level-filtered logger: filter, redact, then print a pretty or JSON entry.
 
 import { readEnv } from './env.js';
-import { redact, redactString } from './redact.js';
+import { assign, redact, redactString } from './redact.js';
 
 /** How much the SDK says, from nothing (`silent`) to everything (`debug`). */
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
@@ -278,14 +278,7 @@ function toRecord(value: unknown): Record<string, unknown> {
 function unreserved(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (!RESERVED.has(key)) {
-      Object.defineProperty(out, key, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
+    if (!RESERVED.has(key)) assign(out, key, value);
   }
   return out;
 }

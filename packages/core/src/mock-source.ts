@@ -1,6 +1,6 @@
 // Mock mode's token source: real RS256 JWTs in the contract's shape, minted locally with no network.
 
-import { generateKeyPair, SignJWT } from 'jose';
+import { base64url } from 'jose';
 import { raceAbort } from './abort.js';
 import { AuthSecAbortedError, AuthSecConfigError } from './errors.js';
 import { parseTokenResponse } from './token-response.js';
@@ -31,6 +31,20 @@ const MOCK_SUBJECT = `${MOCK_ISSUER}/ns/default/sa/ai-agent`;
 const DEFAULT_PERMISSIONS = Object.freeze(['read:records', 'read:metrics', 'billing:read']);
 const DEFAULT_AUDIENCE = Object.freeze(['authsec-api']);
 const MAX_TTL_SECONDS = 86_400;
+// RS256 as Web Crypto names it; signing here directly keeps jose's signing half out of the bundle.
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+const utf8 = new TextEncoder();
+
+function encodeSegment(value: object): string {
+  return base64url.encode(JSON.stringify(value));
+}
+
+/** A compact RS256 JWT: the contract's header (alg, typ; no kid), then the claims, then the signature. */
+async function signJwt(claims: object, key: CryptoKey): Promise<string> {
+  const input = `${encodeSegment({ alg: 'RS256', typ: 'JWT' })}.${encodeSegment(claims)}`;
+  const signature = await crypto.subtle.sign(RS256, key, utf8.encode(input));
+  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
+}
 
 function aborted(signal: AbortSignal): AuthSecAbortedError {
   return new AuthSecAbortedError(undefined, { cause: signal.reason });
@@ -100,22 +114,23 @@ export class MockTokenSource {
     const iat = Math.floor(nowMs / 1000);
     const exp = iat + this.#ttlSeconds;
     const token = await untilAborted(
-      new SignJWT({
-        iss: MOCK_ISSUER,
-        sub: MOCK_SUBJECT,
-        aud: [...this.#audience],
-        iat,
-        nbf: iat,
-        exp,
-        jti: crypto.randomUUID(),
-        permissions: [...this.#permissions],
-        client_id: this.#clientId,
-        agent_type: 'mock',
-        workspace_id: MOCK_WORKSPACE_ID,
-        mock: true,
-      })
-        .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-        .sign(signingKey),
+      signJwt(
+        {
+          iss: MOCK_ISSUER,
+          sub: MOCK_SUBJECT,
+          aud: [...this.#audience],
+          iat,
+          nbf: iat,
+          exp,
+          jti: crypto.randomUUID(),
+          permissions: [...this.#permissions],
+          client_id: this.#clientId,
+          agent_type: 'mock',
+          workspace_id: MOCK_WORKSPACE_ID,
+          mock: true,
+        },
+        signingKey,
+      ),
       signal,
     );
     // The same checks as a live pull, so mock mode cannot hide a shape the SDK would refuse.
@@ -145,9 +160,14 @@ export class MockTokenSource {
 
   #key(): Promise<CryptoKey> {
     if (this.#signingKey === undefined) {
-      const pending = generateKeyPair('RS256', { extractable: false }).then(
-        (pair) => pair.privateKey,
-      );
+      // 2048-bit modulus and exponent 65537, as jose's `generateKeyPair('RS256')` made them.
+      const pending = crypto.subtle
+        .generateKey(
+          { ...RS256, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
+          false,
+          ['sign', 'verify'],
+        )
+        .then((pair) => pair.privateKey);
       // A failed generation is not cached, so the next call tries again.
       pending.catch(() => {
         if (this.#signingKey === pending) this.#signingKey = undefined;

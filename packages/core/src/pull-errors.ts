@@ -1,6 +1,7 @@
 // Turns a failed HTTP call (an answer or a transport failure) into the right AuthSec error, with a
 // fix: the one status mapper and the one network-error builder of the pull, requests and verifiers.
 
+import { PULL_PATH } from './config.js';
 import {
   AuthSecClientNotFoundError,
   AuthSecDelegationExpiredError,
@@ -49,7 +50,6 @@ export interface HttpFailure {
 
 const CLIENT_NOT_FOUND = 'Client not found';
 const NO_ACTIVE_TOKEN = 'No active delegation token found';
-const PULL_SUFFIX = '/authsec/uflow/sdk/delegation-token';
 
 // One auth-param: a token name, then a token or a quoted string (RFC 9110 §11.2).
 const AUTH_PARAM = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))/g;
@@ -281,9 +281,7 @@ function verifierError({ status, method, path, what }: HttpFailure): AuthSecHttp
 
 /** A 404 whose body is none of the contract's: the base URL names another server or prefix. */
 function notAuthSecServer(failure: HttpFailure): AuthSecNotAuthSecServerError {
-  const prefix = failure.path.endsWith(PULL_SUFFIX)
-    ? failure.path.slice(0, -PULL_SUFFIX.length)
-    : '';
+  const prefix = failure.path.endsWith(PULL_PATH) ? failure.path.slice(0, -PULL_PATH.length) : '';
   const baseUrl = failure.origin === undefined ? undefined : `${failure.origin}${prefix}`;
   return new AuthSecNotAuthSecServerError(
     `This does not look like an AuthSec server at ${baseUrl ?? 'the configured base URL'}: the pull answered 404 with a body AuthSec never sends.`,

@@ -300,7 +300,8 @@ function list<T>(items: Iterable<T>, size: number, each: (item: T) => unknown): 
   return out;
 }
 
-function assign(target: Record<string, unknown>, key: string, value: unknown): void {
+/** Adds `key` as an own data property, whatever its name; the logger's field copies use it too. */
+export function assign(target: Record<string, unknown>, key: string, value: unknown): void {
   // A plain assignment to `__proto__` would replace the copy's prototype instead of adding data.
   Object.defineProperty(target, key, {
     value,

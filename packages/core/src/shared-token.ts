@@ -1,6 +1,6 @@
 // How a token goes into a shared TokenStore: the key a client derives, and the value's format.
 
-import { decodeTokenUnverified } from './token-response.js';
+import { decodeTokenUnverified, isStringList } from './token-response.js';
 import type { TokenFacts } from './types.js';
 
 /** Bumped when the stored value's shape changes, so old and new clients never misread each other. */
@@ -72,8 +72,6 @@ export function serializeTokenFacts(facts: TokenFacts): string {
   return JSON.stringify(shape);
 }
 
-const isStringList = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string');
 const optionalString = (value: unknown): value is string | undefined =>
   value === undefined || typeof value === 'string';
 

@@ -112,7 +112,8 @@ function responseError(
   });
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A non-null, non-array object. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -184,10 +185,13 @@ function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** An array whose every element is a string (a hole is not one). */
+export function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
 function stringListOf(value: unknown): readonly string[] | undefined {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string')
-    ? (value as string[])
-    : undefined;
+  return isStringList(value) ? value : undefined;
 }
 
 // Outside this range `new Date()` is Invalid Date.

@@ -1,9 +1,13 @@
 // The verifier's options: their public type, and their resolution (option, env, default).
 
-import { BASE_URL_RULES } from './config.js';
+import { BASE_URL_RULES, UUID_RE } from './config.js';
 import { numberWhere, POSITIVE_MS, SettingsReader } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
+import { isPlainObject, isStringList } from './token-response.js';
+
+// Shared with the verifier's claim checks, which import them from here.
+export { isPlainObject, UUID_RE };
 
 /** Options for {@link verifyDelegationToken} and {@link createDelegationTokenVerifier}. */
 export interface VerifyDelegationTokenOptions {
@@ -51,8 +55,6 @@ export interface VerifyDelegationTokenOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** A UUID in any case: workspace ids. */
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_REVOCATION_CACHE_SECONDS = 10;
 /** The hint of every AuthSecConfigError the verifier throws. */
 export const CONFIG_HINT =
@@ -72,15 +74,6 @@ export interface Settings {
   readonly revocationCacheMs: number;
   readonly clock: () => number;
   readonly remote: RemoteContext | undefined;
-}
-
-/** A non-null, non-array object. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
 function stringList(value: unknown): string[] | undefined {

@@ -7,8 +7,14 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-/** The budgets in bytes, gzipped: just above what was measured (core 32.9 KB, verify 14.2 KB; the goal for core is 30 KB). */
-const BUDGETS = { index: 37 * 1024, verify: 16 * 1024 } as const;
+/**
+ * The budgets in bytes, gzipped: about 1 KB above what was measured (core 31,542 B with mock tokens
+ * signed by Web Crypto, verify 14.2 KB). The goal for core is 30 KB (30,720 B).
+ */
+const BUDGETS = { index: 32_630, verify: 16 * 1024 } as const;
+
+/** jose's signing half: mock tokens are signed with Web Crypto, so none of it may come back. */
+const JOSE_SIGNING = ['jwt/sign.js', 'jws_sign.js', 'generate_key_pair.js', 'jwt_claims_set.js'];
 
 /** The entry bundled as `esbuild dist/<entry>.js --bundle --minify --platform=neutral --format=esm`, gzipped. */
 async function bundle(entry: keyof typeof BUDGETS, minify = true) {
@@ -28,14 +34,21 @@ async function bundle(entry: keyof typeof BUDGETS, minify = true) {
   return {
     gzipped: gzipSync(code).byteLength,
     inputs: Object.keys(result.metafile.inputs),
+    /** The inputs that left bytes in the output (tree-shaken ones are listed in `inputs` too). */
+    emitted: Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path),
+    ),
     text: new TextDecoder().decode(code),
   };
 }
 
 describe('the bundle of @authsec/core', () => {
-  it('is under 37 KB minified and gzipped, with every dependency included and zod absent', async () => {
-    const { gzipped, inputs } = await bundle('index');
+  it('is under 32,630 B minified and gzipped, with every dependency included and zod absent', async () => {
+    const { gzipped, inputs, emitted } = await bundle('index');
     expect(inputs.some((path) => path.includes('node_modules/jose/'))).toBe(true);
+    expect(emitted.filter((path) => JOSE_SIGNING.some((file) => path.endsWith(file)))).toEqual([]);
     expect(inputs.filter((path) => path.includes('node_modules/zod/'))).toEqual([]);
     expect(gzipped).toBeGreaterThan(1024);
     expect(gzipped).toBeLessThan(BUDGETS.index);
