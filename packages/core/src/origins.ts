@@ -59,21 +59,16 @@ export class OriginPolicy {
    * @throws AuthSecOriginNotAllowedError naming the origin (never the path, query or credentials)
    */
   assertAllowed(url: URL, method: string): void {
-    const { protocol } = url;
+    const { origin, protocol } = url;
     // The fast path: an http(s) URL without credentials on an origin that passed before. (A
     // `blob:https://…` URL has an https origin, hence the protocol test.)
     if (
+      this.#passed.has(origin) &&
       (protocol === 'https:' || protocol === 'http:') &&
-      this.#passed.has(url.origin) &&
-      url.username === '' &&
-      url.password === ''
+      !url.username &&
+      !url.password
     )
       return;
-    this.#check(url, method);
-    this.#passed.add(url.origin);
-  }
-
-  #check(url: URL, method: string): void {
     const refuse = (why: string, hint: string) => {
       throw new AuthSecOriginNotAllowedError(
         `Refused to send the delegation token to ${url.origin}: ${why}. Nothing was sent.`,
@@ -97,6 +92,7 @@ export class OriginPolicy {
         'Add the exact origin to `allowedOrigins` or AUTHSEC_ALLOWED_ORIGINS (comma-separated), or set `downstreamUrl` / DOWNSTREAM_URL to the API it belongs to.',
       );
     }
+    this.#passed.add(origin);
   }
 }
 
@@ -120,26 +116,6 @@ function hasDotDotSegment(path: string): boolean {
   return /(^|[\\/])\.\.([\\/]|$)/.test(spelled);
 }
 
-/** A base URL taken apart once, for {@link joinPath}: the same base serves every request. */
-export interface JoinBase {
-  readonly url: URL;
-  readonly origin: string;
-  /** The base's path without trailing slashes ('' for the root). */
-  readonly path: string;
-  /** True when the base's path has no percent sign, so no encoded `..` can hide in it. */
-  readonly plain: boolean;
-}
-
-/**
- * Takes `base` apart for {@link joinPath}, so a client parses its `downstreamUrl` once.
- * @param base - the downstream base URL (not changed, and not to be changed afterwards)
- * @returns the parts joinPath needs
- */
-export function joinBase(base: URL): JoinBase {
-  const path = base.pathname.replace(/\/+$/, '');
-  return { url: base, origin: base.origin, path, plain: !path.includes('%') };
-}
-
 // A path made only of unreserved and sub-delimiter characters, `:`, `@` and `/`: no percent sign,
 // backslash, query, fragment, space or control character, so the URL parser changes nothing in it.
 const PLAIN_PATH = /^[\w\-.~!$&'()*+,;=:@/]*$/;
@@ -152,25 +128,18 @@ const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
  * @throws AuthSecOriginNotAllowedError when the result leaves the base (by `..`, `//host`, or `\\`),
  *   or the path holds a control character (tab, CR, LF … which the URL parser would drop)
  */
-export function joinPath(base: URL | JoinBase, relative: string, method: string): URL {
-  const parts = base instanceof URL ? joinBase(base) : base;
-  const basePath = parts.path;
-  // The common case, a plain path such as `/docs/42`: nothing in it can leave the base or be
-  // rewritten by the parser, so every check below would pass. One parse, no checks.
+export function joinPath(base: URL, relative: string, method: string): URL {
+  const basePath = base.pathname.replace(/\/+$/, '');
+  // The common case, a plain path such as `/docs/42` under a base without a percent sign (where no
+  // encoded `..` can hide): nothing in it can leave the base or be rewritten by the parser, so
+  // every check below would pass. One parse, no checks.
   if (
-    parts.plain &&
     PLAIN_PATH.test(relative) &&
     !relative.startsWith('//') &&
-    !DOT_SEGMENT.test(relative)
-  ) {
-    const rest = relative.charCodeAt(0) === 0x2f ? relative.slice(1) : relative;
-    return new URL(`${parts.origin}${basePath}/${rest}`);
-  }
-  return joinChecked(parts, relative, method);
-}
-
-function joinChecked(base: JoinBase, relative: string, method: string): URL {
-  const basePath = base.path;
+    !DOT_SEGMENT.test(relative) &&
+    !basePath.includes('%')
+  )
+    return new URL(`${base.origin}${basePath}/${relative.replace(/^\//, '')}`);
   const refuse = (why: string): never => {
     throw new AuthSecOriginNotAllowedError(`Refused the path: ${why}. Nothing was sent.`, {
       origin: base.origin,

@@ -14,7 +14,7 @@ import {
 import { type BodyReadContext, readCappedText } from './http-body.js';
 import { callWithRetries, discard } from './http-call.js';
 import type { SdkLogger } from './logger.js';
-import { type JoinBase, joinBase, joinPath, type OriginPolicy } from './origins.js';
+import { joinPath, type OriginPolicy } from './origins.js';
 import { MOCK_REJECTED_HINT, networkError } from './pull-errors.js';
 import type { TokenCache } from './token-cache.js';
 
@@ -83,8 +83,8 @@ export class Transport {
   readonly #policy: OriginPolicy;
   readonly #log: SdkLogger;
   readonly #closeSignal: AbortSignal;
-  /** `downstreamUrl`, parsed on first use and kept: it never changes. */
-  #base: JoinBase | undefined;
+  /** `downstreamUrl`, parsed on first use and kept (joinPath never changes it). */
+  #base: URL | undefined;
 
   constructor(
     config: ResolvedConfig,
@@ -128,7 +128,7 @@ export class Transport {
         { hint: 'The AuthSec server is never an implicit target: name the API the token is for.' },
       );
     }
-    this.#base ??= joinBase(new URL(base));
+    this.#base ??= new URL(base);
     return joinPath(this.#base, target, method);
   }
 
