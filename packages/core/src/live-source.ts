@@ -34,6 +34,7 @@ export class LiveTokenSource {
   readonly #origin: string;
   readonly #session: NonNullable<HttpFailure['session']>;
   readonly #headers: Readonly<Record<string, string>>;
+  #fixedHeaders: Headers | undefined;
 
   constructor(config: ResolvedConfig, log: SdkLogger) {
     if (!config.pullUrl || !config.clientId)
@@ -82,9 +83,7 @@ export class LiveTokenSource {
     const signal = budget.signal;
     const config = this.#config;
     for (let forceRefresh = false; ; forceRefresh = true) {
-      const authorization = await this.#authorization(forceRefresh, signal, callerSignal);
-      const headers = new Headers(this.#headers);
-      if (authorization) headers.set('authorization', authorization);
+      const headers = await this.#requestHeaders(forceRefresh, signal, callerSignal);
       const { response, text, deniedRetryAfterMs } = await callWithRetries({
         fetch: config.fetch,
         url: this.#url,
@@ -199,6 +198,23 @@ export class LiveTokenSource {
         ...(error.hint !== undefined && { hint: error.hint }),
       });
     }
+  }
+
+  /**
+   * The pull's headers. Without a provider they never change, so they are built once: nothing on
+   * the HTTP path changes them (a redirect works on its own copy, and the pull follows none).
+   */
+  async #requestHeaders(
+    forceRefresh: boolean,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<Headers> {
+    if (this.#fixedHeaders !== undefined) return this.#fixedHeaders;
+    const authorization = await this.#authorization(forceRefresh, signal, callerSignal);
+    const headers = new Headers(this.#headers);
+    if (authorization) headers.set('authorization', authorization);
+    if (this.#config.session.kind !== 'provider') this.#fixedHeaders = headers;
+    return headers;
   }
 
   async #authorization(

@@ -57,10 +57,12 @@ export function buildRequest(
 ): OutgoingRequest {
   const method = (options.method ?? 'GET').toUpperCase();
   const url = transport.resolve(path, method);
-  for (const [name, value] of Object.entries(options.query ?? {})) {
-    if (value === null || value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value])
-      url.searchParams.append(name, String(item));
+  if (options.query !== undefined) {
+    for (const [name, value] of Object.entries(options.query)) {
+      if (value === null || value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value])
+        url.searchParams.append(name, String(item));
+    }
   }
   const headers = new Headers(options.headers);
   let body: BodyInit | null = options.body ?? null;

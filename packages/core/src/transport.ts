@@ -83,6 +83,8 @@ export class Transport {
   readonly #policy: OriginPolicy;
   readonly #log: SdkLogger;
   readonly #closeSignal: AbortSignal;
+  /** `downstreamUrl`, parsed on first use and kept (joinPath never changes it). */
+  #base: URL | undefined;
 
   constructor(
     config: ResolvedConfig,
@@ -105,7 +107,8 @@ export class Transport {
    */
   resolve(target: string | URL, method: string): URL {
     if (target instanceof URL) return new URL(target.href);
-    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+    // A leading slash is never a scheme: skip the test for the common `/path`.
+    if (target.charCodeAt(0) !== 0x2f && /^[a-z][a-z0-9+.-]*:/i.test(target)) {
       try {
         return new URL(target);
       } catch {
@@ -125,7 +128,8 @@ export class Transport {
         { hint: 'The AuthSec server is never an implicit target: name the API the token is for.' },
       );
     }
-    return joinPath(new URL(base), target, method);
+    this.#base ??= new URL(base);
+    return joinPath(this.#base, target, method);
   }
 
   /** Normalises `fetch(input, init)` arguments into one request. */
@@ -222,7 +226,7 @@ export class Transport {
         aborted: () =>
           this.#closeSignal.aborted ? new AuthSecClosedError() : new AuthSecAbortedError(),
         onRetry: (attempt, why) => {
-          if (why.status === undefined) return;
+          if (why.status === undefined || !this.#log.enabled('info')) return;
           this.#log.log('info', 'Retry', 'request.retry', 'Retrying the request.', {
             attempt,
             status: why.status,

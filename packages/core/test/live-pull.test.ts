@@ -38,6 +38,40 @@ describe('the pull', () => {
     );
   });
 
+  it('every pull carries the contract headers and the session credential; a provider is asked again each pull', async () => {
+    s = await setup({ session: true });
+    for (let i = 0; i < 3; i++) {
+      s.client.invalidate();
+      await s.client.getDelegationToken();
+    }
+    expect(s.server.pulls).toHaveLength(3);
+    for (const pull of s.server.pulls) {
+      expect(pull).toMatchObject({ clientIdHeader: s.clientId, bearer: true, status: 200 });
+      expect(pull.headerNames).toEqual(
+        expect.arrayContaining(['accept', 'x-client-id', 'user-agent', 'authorization']),
+      );
+    }
+    const sessions = [await s.server.createSession(), await s.server.createSession()];
+    let asked = 0;
+    const client = new AuthSecClient({
+      baseUrl: s.server.url,
+      clientId: s.clientId,
+      env: {},
+      logLevel: 'silent',
+      sessionToken: () => (sessions[asked++ % 2] as { token: string }).token,
+    });
+    for (let i = 0; i < 2; i++) {
+      client.invalidate();
+      await client.getDelegationToken();
+    }
+    expect(asked).toBe(2);
+    expect(s.server.pulls.slice(3).map((p) => [p.bearer, p.status])).toEqual([
+      [true, 200],
+      [true, 200],
+    ]);
+    await client.close();
+  });
+
   it('keeps a path prefix of baseUrl', async () => {
     const api = await DownstreamServer.start({
       routes: {
