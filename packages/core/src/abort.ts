@@ -27,6 +27,35 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
+/** The scopes following each signal: one real listener per signal, however many scopes follow it. */
+const followers = new WeakMap<AbortSignal, Set<(signal: AbortSignal) => void>>();
+
+/** Calls `listener` once when `signal` aborts, sharing one event listener among all followers. */
+function follow(signal: AbortSignal, listener: (signal: AbortSignal) => void): void {
+  let set = followers.get(signal);
+  if (set === undefined) {
+    const created = new Set<(signal: AbortSignal) => void>();
+    set = created;
+    followers.set(signal, created);
+    signal.addEventListener('abort', notifyFollowers, { once: true });
+  }
+  set.add(listener);
+}
+
+/** Stops `listener` following `signal`; the event listener goes with the last follower. */
+function unfollow(signal: AbortSignal, listener: (signal: AbortSignal) => void): void {
+  const set = followers.get(signal);
+  if (set === undefined || !set.delete(listener) || set.size > 0) return;
+  followers.delete(signal);
+  signal.removeEventListener('abort', notifyFollowers);
+}
+
+function notifyFollowers(this: AbortSignal): void {
+  const set = followers.get(this);
+  followers.delete(this);
+  if (set !== undefined) for (const listener of set) listener(this);
+}
+
 /** Why a {@link SignalScope}'s signal aborted. */
 export type AbortCause = 'parent' | 'timeout';
 
@@ -46,7 +75,9 @@ export interface SignalScope {
 
 /**
  * A signal that aborts when any parent does or when a time limit passes, built from one
- * `AbortController`, `setTimeout` and listeners that {@link SignalScope.dispose} removes.
+ * `AbortController`, `setTimeout` and listeners that {@link SignalScope.dispose} removes. However many
+ * scopes follow one long-lived signal (a client's close signal, a run's signal under 50 concurrent
+ * calls), the signal carries one event listener, so no runtime warns of a listener leak.
  *
  * Not `AbortSignal.any` with `AbortSignal.timeout`: Node 20 holds timeout signals weakly, so once
  * nothing else references one, a garbage collection removes it and it never fires (a request then
@@ -78,7 +109,7 @@ export function signalScope(
   const dispose = () => {
     for (const timer of timers) clearTimeout(timer);
     timers.length = 0;
-    for (const parent of followed) parent.removeEventListener('abort', onParentAbort);
+    for (const parent of followed) unfollow(parent, onParentAbort);
     followed.clear();
   };
   const abort = (why: AbortCause, reason: unknown) => {
@@ -87,9 +118,7 @@ export function signalScope(
     dispose();
     controller.abort(reason);
   };
-  function onParentAbort(this: AbortSignal) {
-    abort('parent', this.reason);
-  }
+  const onParentAbort = (parent: AbortSignal) => abort('parent', parent.reason);
   for (const parent of parents) {
     if (parent === undefined) continue;
     if (parent.aborted) {
@@ -97,7 +126,7 @@ export function signalScope(
       break;
     }
     followed.add(parent);
-    parent.addEventListener('abort', onParentAbort);
+    follow(parent, onParentAbort);
   }
   for (const limit of limitsMs) {
     if (limit === undefined || controller.signal.aborted) continue;
@@ -123,7 +152,7 @@ export function signalScope(
       return firedLimitMs;
     },
     release(parent) {
-      if (followed.delete(parent)) parent.removeEventListener('abort', onParentAbort);
+      if (followed.delete(parent)) unfollow(parent, onParentAbort);
     },
     dispose,
   };

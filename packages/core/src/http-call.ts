@@ -63,8 +63,8 @@ export interface HttpCall {
   mapFailure(error: unknown, scope: SignalScope): AuthSecError;
   /** The error when `signals` end the call while it waits between attempts. */
   aborted(): AuthSecError;
-  /** Told before each retry: the number of the next attempt, and why. */
-  onRetry?(attempt: number, why: { status?: number; error?: AuthSecError }): void;
+  /** Told before each retry: the number of the next attempt, why, and the wait before it. */
+  onRetry?(attempt: number, why: { status?: number; error?: AuthSecError; delayMs: number }): void;
 }
 
 /** The final answer of a call. */
@@ -129,8 +129,9 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
         !(mapped instanceof AuthSecNetworkError || mapped instanceof AuthSecTimeoutError)
       )
         throw mapped;
-      call.onRetry?.(attempt + 2, { error: mapped });
-      await pause(backoff(attempt), call, mapped);
+      const delayMs = backoff(attempt);
+      call.onRetry?.(attempt + 2, { error: mapped, delayMs });
+      await pause(delayMs, call, mapped);
       continue;
     }
     if (call.readBody) scope.dispose();
@@ -142,7 +143,7 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
       return { ...outcome, deniedRetryAfterMs: retryAfterMs };
     scope.dispose();
     discard(response);
-    call.onRetry?.(attempt + 2, { status: response.status });
+    call.onRetry?.(attempt + 2, { status: response.status, delayMs: waitMs });
     await pause(waitMs, call, undefined);
   }
 }

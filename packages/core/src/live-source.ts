@@ -117,6 +117,7 @@ export class LiveTokenSource {
                 : why.error instanceof AuthSecTimeoutError
                   ? 'timeout'
                   : 'network error',
+            delayMs: Math.round(why.delayMs),
           });
         },
       });

@@ -231,6 +231,7 @@ export class Transport {
             attempt,
             status: why.status,
             path: request.url.pathname,
+            delayMs: Math.round(why.delayMs),
           });
         },
       });

@@ -4,6 +4,7 @@ import { AuthSecTestServer } from '@authsec/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKOFF_LIMIT_MS, backoffCeiling, fullJitter } from '../src/backoff.js';
 import { AuthSecClient } from '../src/client.js';
+import { captureLogger } from './support.js';
 
 describe('backoffCeiling and fullJitter', () => {
   it('doubles from 250 ms per retry and stops at 5 s', () => {
@@ -31,21 +32,32 @@ describe('retry waits on the pull', () => {
   it('waits at most the exponential ceiling between attempts', async () => {
     server = await AuthSecTestServer.start();
     const { agent, delegation } = await server.createDelegatedAgent();
+    const log = captureLogger();
     client = new AuthSecClient({
       baseUrl: server.url,
       clientId: agent.clientId,
       maxRetries: 4,
-      logLevel: 'silent',
+      logger: log,
+      logLevel: 'info',
       env: {},
     });
     server.injectPullFault({ type: 'status', status: 503 }, { times: 4 });
     expect((await client.getDelegationToken()) === delegation.token).toBe(true);
-    const at = server.pulls.map((p) => p.at.getTime());
     expect(server.pulls.map((p) => p.status)).toEqual([503, 503, 503, 503, 200]);
-    // Each gap is the jittered wait plus one loopback round trip.
+    // The wait chosen before each retry (logged as delayMs), not the wall clock, which a busy
+    // machine stretches: each is within its retry's ceiling, and the server saw them in order.
+    const retries = log.lines.filter((line) => line.fields?.event === 'pull.retry');
+    expect(retries.map((line) => line.fields?.attempt)).toEqual([2, 3, 4, 5]);
+    retries.forEach((line, i) => {
+      const delayMs = line.fields?.delayMs as number;
+      expect(delayMs).toBeGreaterThanOrEqual(0);
+      expect(delayMs).toBeLessThanOrEqual(backoffCeiling(i + 1));
+    });
+    const at = server.pulls.map((p) => p.at.getTime());
     for (let retry = 1; retry < at.length; retry++) {
       const gap = (at[retry] as number) - (at[retry - 1] as number);
-      expect(gap).toBeLessThanOrEqual(backoffCeiling(retry) + 200);
+      const delayMs = retries[retry - 1]?.fields?.delayMs as number;
+      expect(gap).toBeGreaterThanOrEqual(delayMs - 5);
     }
   });
 
