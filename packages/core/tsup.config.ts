@@ -3,7 +3,6 @@ import { defineConfig } from 'tsup';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
-// jose is ESM-only: the CJS build require()s it through require(esm) on Node 20.19+.
 export default defineConfig({
   entry: { index: 'src/index.ts', verify: 'src/verify-entry.ts' },
   // Both entries share one copy of each module (error classes included), in ESM and in CJS.

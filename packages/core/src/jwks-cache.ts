@@ -7,6 +7,7 @@ import {
   isAuthSecError,
 } from './errors.js';
 import { callWithRetries } from './http-call.js';
+import { isPlainObject } from './jwt-segments.js';
 import { errorForStatus, networkError } from './pull-errors.js';
 
 /** Where AuthSec serves a workspace's key bundle, below the server root. */
@@ -138,10 +139,6 @@ export async function callAuthSec(
 }
 
 const NO_RETRIES: ReadonlySet<number> = new Set();
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The public RSA members of a JWK usable with RS256, or undefined: other key types are skipped. */
 function rs256Jwk(value: unknown): { kid: string | undefined; n: string; e: string } | undefined {

@@ -1,8 +1,8 @@
 // Mock mode's token source: real RS256 JWTs in the contract's shape, minted locally with no network.
 
-import { base64url } from 'jose';
 import { raceAbort } from './abort.js';
 import { AuthSecAbortedError, AuthSecConfigError } from './errors.js';
+import { base64urlEncode } from './jwt-segments.js';
 import { parseTokenResponse } from './token-response.js';
 import type { TokenFacts } from './types.js';
 
@@ -36,14 +36,14 @@ const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 const utf8 = new TextEncoder();
 
 function encodeSegment(value: object): string {
-  return base64url.encode(JSON.stringify(value));
+  return base64urlEncode(JSON.stringify(value));
 }
 
 /** A compact RS256 JWT: the contract's header (alg, typ; no kid), then the claims, then the signature. */
 async function signJwt(claims: object, key: CryptoKey): Promise<string> {
   const input = `${encodeSegment({ alg: 'RS256', typ: 'JWT' })}.${encodeSegment(claims)}`;
   const signature = await crypto.subtle.sign(RS256, key, utf8.encode(input));
-  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
+  return `${input}.${base64urlEncode(new Uint8Array(signature))}`;
 }
 
 function aborted(signal: AbortSignal): AuthSecAbortedError {

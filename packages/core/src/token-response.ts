@@ -1,7 +1,7 @@
 // Validates a pull's 200 body and the JWT inside it, and turns them into the facts the cache needs.
 
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { AuthSecResponseError } from './errors.js';
+import { isPlainObject, segmentJson } from './jwt-segments.js';
 import { parseRfc3339 } from './rfc3339.js';
 import type { AuthSecMode, TokenFacts } from './types.js';
 
@@ -112,11 +112,6 @@ function responseError(
   });
 }
 
-/** A non-null, non-array object. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 interface DecodedToken {
   header: Record<string, unknown> | undefined;
   payload: Record<string, unknown> | undefined;
@@ -124,8 +119,9 @@ interface DecodedToken {
 }
 
 function decodeParts(token: string): DecodedToken {
-  // jose also accepts five-segment JWE headers; a delegation token is always a three-part JWS.
-  if (token.split('.').length !== 3) {
+  const parts = token.split('.');
+  // A delegation token is always a three-part JWS (never a five-part JWE).
+  if (parts.length !== 3) {
     return {
       header: undefined,
       payload: undefined,
@@ -133,19 +129,11 @@ function decodeParts(token: string): DecodedToken {
     };
   }
   const problems: Problem[] = [];
-  let header: Record<string, unknown> | undefined;
-  let payload: Record<string, unknown> | undefined;
-  // jose's errors are dropped, not wrapped: only the field path is safe to report.
-  try {
-    header = { ...decodeProtectedHeader(token) };
-  } catch {
-    problems.push({ path: 'token.header', why: 'does not decode to a JSON object' });
-  }
-  try {
-    payload = { ...decodeJwt(token) };
-  } catch {
-    problems.push({ path: 'token.payload', why: 'does not decode to a JSON object' });
-  }
+  const header = segmentJson(parts[0]);
+  const payload = segmentJson(parts[1]);
+  const notJson = 'does not decode to a JSON object';
+  if (header === undefined) problems.push({ path: 'token.header', why: notJson });
+  if (payload === undefined) problems.push({ path: 'token.payload', why: notJson });
   return { header, payload, problems };
 }
 

@@ -1,8 +1,8 @@
 // What a delegation token says: its claims' type, the key-free shape checks, and the claim checks.
 
-import { base64url } from 'jose';
 import { AuthSecTokenError, type AuthSecTokenErrorReason } from './errors.js';
-import { isPlainObject, type Settings, UUID_RE } from './verify-options.js';
+import { SEGMENT_RE, segmentJson } from './jwt-segments.js';
+import { type Settings, UUID_RE } from './verify-options.js';
 
 /** The claims of a verified delegation token: the contract's claims typed, plus any others. */
 export interface DelegationTokenClaims {
@@ -29,7 +29,6 @@ export interface DelegationTokenClaims {
   [claim: string]: unknown;
 }
 
-const SEGMENT_RE = /^[A-Za-z0-9_-]+$/;
 const SPIFFE = 'spiffe://';
 const MAX_TOKEN_CHARS = 16 * 1024;
 // The contract caps a delegation at 24 h; the extra minute absorbs AuthSec's own rounding.
@@ -62,18 +61,6 @@ export function tokenError(
 
 function malformed(why: string, todo: string = RESEND): AuthSecTokenError {
   return tokenError('malformed', `The delegation token is malformed: ${why}.`, todo);
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function segmentJson(segment: string): Record<string, unknown> | undefined {
-  if (!SEGMENT_RE.test(segment)) return undefined;
-  try {
-    const value: unknown = JSON.parse(utf8.decode(base64url.decode(segment)));
-    return isPlainObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A token decoded once: what the signature check and the claim checks both read. */

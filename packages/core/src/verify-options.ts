@@ -4,7 +4,8 @@ import { BASE_URL_RULES, UUID_RE } from './config.js';
 import { numberWhere, POSITIVE_MS, SettingsReader } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
-import { isPlainObject, isStringList } from './token-response.js';
+import { isPlainObject } from './jwt-segments.js';
+import { isStringList } from './token-response.js';
 
 // Shared with the verifier's claim checks, which import them from here.
 export { isPlainObject, UUID_RE };

@@ -1,8 +1,8 @@
 // Revocation: AuthSec's remote validation (`POST /jwt/validate`) and its short-lived answer cache.
 
-import { base64url } from 'jose';
 import { AuthSecResponseError } from './errors.js';
 import { callAuthSec, type RemoteContext } from './jwks-cache.js';
+import { base64urlEncode } from './jwt-segments.js';
 import { type DelegationTokenClaims, tokenError } from './verify-claims.js';
 import { isPlainObject, type Settings } from './verify-options.js';
 
@@ -54,7 +54,7 @@ export class RevocationCache {
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return base64url.encode(new Uint8Array(digest));
+  return base64urlEncode(new Uint8Array(digest));
 }
 
 async function askAuthSec(

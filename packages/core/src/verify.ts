@@ -1,8 +1,8 @@
 // Verifies AuthSec delegation tokens as a protected API must: RS256 against the workspace's bundle, then claims.
 
-import { base64url } from 'jose';
 import { AuthSecConfigError, AuthSecPermissionError, type AuthSecTokenError } from './errors.js';
 import { BundleCache, importKeySet, type KeySet, type RemoteContext } from './jwks-cache.js';
+import { base64urlDecode } from './jwt-segments.js';
 import {
   checkClaims,
   type DecodedToken,
@@ -228,7 +228,7 @@ async function tryKeys(token: DecodedToken, set: KeySet): Promise<KeyOutcome> {
     const valid = await crypto.subtle.verify(
       RS256,
       key,
-      base64url.decode(token.signature) as Uint8Array<ArrayBuffer>,
+      base64urlDecode(token.signature),
       ascii.encode(token.signingInput),
     );
     return valid ? 'ok' : 'bad';
