@@ -1,6 +1,7 @@
 // The verifier's options: their public type, and their resolution (option, env, default).
 
-import { BASE_URL_RULES, UUID_RE } from './config.js';
+import { BASE_URL_RULES } from './config.js';
+import { UUID_RE } from './config-settings.js';
 import { numberWhere, POSITIVE_MS, SettingsReader } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
