@@ -1,26 +1,11 @@
 // The token cache: serves from memory until the refresh margin, shares one pull among concurrent callers.
 
 import { raceAbort } from './abort.js';
-import {
-  AuthSecAbortedError,
-  AuthSecClientNotFoundError,
-  AuthSecClosedError,
-  AuthSecDelegationExpiredError,
-  AuthSecDelegationNotFoundError,
-  type AuthSecError,
-  AuthSecHttpError,
-  AuthSecNetworkError,
-  AuthSecNotAuthSecServerError,
-  AuthSecPermissionError,
-  AuthSecPullForbiddenError,
-  AuthSecRateLimitedError,
-  AuthSecTimeoutError,
-  AuthSecUnauthenticatedError,
-  isAuthSecError,
-} from './errors.js';
+import { AuthSecAbortedError, AuthSecClosedError, isAuthSecError } from './errors.js';
 import type { SdkLogger } from './logger.js';
 import { fingerprint } from './redact.js';
-import type { TokenStoreLock } from './token-store.js';
+import { recoverFromFailure, SAME_TOKEN_PAUSE_MS, type SharedPull } from './refresh-policy.js';
+import { pullThroughStore, type StoreCache } from './token-cache-store.js';
 import type { StoreLink } from './token-store-link.js';
 import type { AuthSecMode, TokenFacts } from './types.js';
 
@@ -29,9 +14,6 @@ export interface TokenSource {
   readonly mode: AuthSecMode;
   fetchToken(options: { signal?: AbortSignal }): Promise<TokenFacts>;
 }
-
-/** How long to wait before pulling again after AuthSec handed back the same token, or a refresh failed. */
-export const SAME_TOKEN_PAUSE_MS = 15_000;
 
 export interface TokenCacheOptions {
   source: TokenSource;
@@ -44,43 +26,6 @@ export interface TokenCacheOptions {
   closeSignal: AbortSignal;
   /** A shared store consulted between memory and a pull (live mode only). */
   store?: StoreLink | undefined;
-}
-
-/** Errors after which the cached token must not be used again. */
-function clearsCache(error: unknown): boolean {
-  return (
-    error instanceof AuthSecUnauthenticatedError ||
-    error instanceof AuthSecClientNotFoundError ||
-    error instanceof AuthSecDelegationNotFoundError ||
-    error instanceof AuthSecDelegationExpiredError
-  );
-}
-
-/** Failures that say nothing about the token: a still-valid cached token may be served through them. */
-function isTransient(error: unknown): boolean {
-  return (
-    error instanceof AuthSecNetworkError ||
-    error instanceof AuthSecTimeoutError ||
-    error instanceof AuthSecRateLimitedError ||
-    (error instanceof AuthSecHttpError && (error.status ?? 500) >= 500)
-  );
-}
-
-/** Failures the mock fallback must never paper over: AuthSec said no. */
-function isDenial(error: unknown): boolean {
-  return (
-    clearsCache(error) ||
-    error instanceof AuthSecPermissionError ||
-    error instanceof AuthSecPullForbiddenError ||
-    error instanceof AuthSecNotAuthSecServerError
-  );
-}
-
-/** A pull made under the shared store: where its token goes, and the token memory held before. */
-interface SharedPull {
-  readonly link: StoreLink;
-  readonly key: string;
-  readonly previous: TokenFacts | undefined;
 }
 
 export class TokenCache {
@@ -204,42 +149,18 @@ export class TokenCache {
     });
   }
 
-  /** Memory missed: the shared store, its single-flight lock, then a pull. */
-  async #shared(rejected: TokenFacts | undefined): Promise<TokenFacts> {
+  /** Memory missed: the shared store (read, lock, read again) when there is one, then a pull. */
+  #shared(rejected: TokenFacts | undefined): Promise<TokenFacts> {
     const forced = rejected !== undefined;
     const link = this.#o.store;
     if (link === undefined) return this.#pull(forced);
-    const previous = this.#current;
-    const key = await link.key();
-    if (key === undefined) return this.#pull(forced);
-    const refused = rejected?.token;
-    let generation = this.#generation;
-    const found = await link.read(key, refused);
-    if (found !== undefined) return this.#adopt(found, generation);
-    if (forced) {
-      // The shared entry holds the rejected token or nothing: no process may serve it again.
-      await link.invalidate(key);
-      generation = this.#generation;
-    }
-    let lock: TokenStoreLock | undefined;
-    const got = await link.lock(key);
-    if (got === 'held') {
-      const outcome = await link.waitForHolder(key, refused);
-      if (outcome.kind === 'value') return this.#adopt(outcome.facts, generation);
-      if (outcome.kind === 'lock') lock = outcome.lock;
-    } else if (got !== 'unsupported') {
-      lock = got;
-    }
-    try {
-      if (lock !== undefined) {
-        // The holder before us may have stored its token between our read and our lock.
-        const late = await link.read(key, refused);
-        if (late !== undefined) return this.#adopt(late, generation);
-      }
-      return await this.#pull(forced, { link, key, previous });
-    } finally {
-      if (lock !== undefined) await link.release(lock);
-    }
+    const cache: StoreCache = {
+      current: this.#current,
+      generation: () => this.#generation,
+      adopt: (facts, generation) => this.#adopt(facts, generation),
+      pull: (shared) => this.#pull(forced, shared),
+    };
+    return pullThroughStore(link, cache, rejected);
   }
 
   /** Takes a token another process pulled and shared. */
@@ -285,7 +206,17 @@ export class TokenCache {
     try {
       facts = await source.fetchToken({ signal: closeSignal });
     } catch (error) {
-      return this.#recover(error, previous, generation, forced, shared);
+      return recoverFromFailure(error, this.#o, {
+        previous,
+        forced,
+        shared,
+        forget: () => {
+          if (generation === this.#generation) this.invalidate();
+        },
+        pauseUntil: (ms) => {
+          this.#pauseUntil = ms;
+        },
+      });
     }
     // Shared before callers see it, so the lock is released only once the value is readable.
     if (shared !== undefined && facts.mode === 'live') await shared.link.write(shared.key, facts);
@@ -335,64 +266,5 @@ export class TokenCache {
       });
     }
     return facts;
-  }
-
-  async #recover(
-    error: unknown,
-    previous: TokenFacts | undefined,
-    generation: number,
-    forced: boolean,
-    shared: SharedPull | undefined,
-  ): Promise<TokenFacts> {
-    const { log, clock, closeSignal, fallback } = this.#o;
-    if (closeSignal.aborted) throw new AuthSecClosedError();
-    const failure = error as AuthSecError;
-    if (clearsCache(error)) {
-      if (generation === this.#generation) this.invalidate();
-      // Revoked, expired or refused: every process must drop the token, not only this one.
-      if (shared !== undefined) await shared.link.invalidate(shared.key);
-    } else if (
-      // After a 401 the cached token is the rejected one: never serve it as a stale fallback.
-      !forced &&
-      isTransient(error) &&
-      previous !== undefined &&
-      clock() < previous.expiresAt.getTime()
-    ) {
-      // The cached token is still good: serve it, and do not hammer a failing server.
-      const retryAfterMs = error instanceof AuthSecRateLimitedError ? (error.retryAfterMs ?? 0) : 0;
-      this.#pauseUntil = clock() + Math.max(SAME_TOKEN_PAUSE_MS, retryAfterMs);
-      log.log(
-        'warn',
-        'Warning',
-        'token.stale',
-        'Refreshing the delegation token failed; serving the cached token until it expires.',
-        {
-          code: failure.code,
-          jti: previous.jti,
-          expiresAt: previous.expiresAt.toISOString(),
-        },
-      );
-      return previous;
-    }
-    if (fallback !== undefined && !isDenial(error)) {
-      // Loud at every level: a live failure papered over with a mock token must never go unnoticed.
-      log.warnAlways(
-        'MOCK FALLBACK',
-        'token.mock_fallback',
-        'Live pull failed: handing out a MOCK token (fallbackToMockOnError). Real APIs will reject it.',
-        {
-          code: failure.code,
-          hint: failure.hint,
-        },
-      );
-      return fallback.fetchToken({ signal: closeSignal });
-    }
-    if (log.enabled('info')) {
-      log.log('info', 'Error', 'token.failed', failure.message ?? 'Delegation token pull failed.', {
-        code: failure.code,
-        hint: failure.hint,
-      });
-    }
-    throw error;
   }
 }
