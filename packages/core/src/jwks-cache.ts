@@ -199,6 +199,20 @@ export async function importKeySet(jwks: unknown): Promise<KeySet> {
   return { keys: imported.filter((k): k is VerificationKey => k !== undefined) };
 }
 
+/** The bundle of `workspaceId` answered 404 (`when`: now, or moments ago): no token of it verifies. */
+function unknownWorkspace(workspaceId: string, ctx: RemoteContext, when: string): AuthSecTokenError {
+  return new AuthSecTokenError(
+    `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404${when}), so no token of it can be verified.`,
+    {
+      reason: 'workspace',
+      status: 404,
+      method: 'GET',
+      path: new URL(`${ctx.baseUrl}${BUNDLE_PATH}`).pathname,
+      hint: 'Check `workspaceId` against the AuthSec dashboard, and that `baseUrl` / AUTHSEC_BASE_URL is the server that workspace lives on.',
+    },
+  );
+}
+
 /** Fetches and imports one workspace's bundle. */
 async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<KeySet> {
   const path = new URL(`${ctx.baseUrl}${BUNDLE_PATH}`).pathname;
@@ -207,18 +221,7 @@ async function fetchBundle(workspaceId: string, ctx: RemoteContext): Promise<Key
     what: 'the key bundle request',
     handles: [404],
   });
-  if (status === 404) {
-    throw new AuthSecTokenError(
-      `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404), so no token of it can be verified.`,
-      {
-        reason: 'workspace',
-        status,
-        method: 'GET',
-        path,
-        hint: 'Check `workspaceId` against the AuthSec dashboard, and that `baseUrl` / AUTHSEC_BASE_URL is the server that workspace lives on.',
-      },
-    );
-  }
+  if (status === 404) throw unknownWorkspace(workspaceId, ctx, '');
   const broken = (why: string) =>
     new AuthSecResponseError(`AuthSec's key bundle for workspace ${workspaceId} ${why}.`, {
       issues: ['keys'],
@@ -330,18 +333,7 @@ export class BundleCache {
 
   #fetchOrUnknown(workspaceId: string, entry: Entry, ctx: RemoteContext): Promise<KeySet> {
     if (entry.inflight) return entry.inflight;
-    return Promise.reject(
-      new AuthSecTokenError(
-        `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404 moments ago), so no token of it can be verified.`,
-        {
-          reason: 'workspace',
-          status: 404,
-          method: 'GET',
-          path: new URL(`${ctx.baseUrl}${BUNDLE_PATH}`).pathname,
-          hint: 'Check `workspaceId` against the AuthSec dashboard, and that `baseUrl` / AUTHSEC_BASE_URL is the server that workspace lives on.',
-        },
-      ),
-    );
+    return Promise.reject(unknownWorkspace(workspaceId, ctx, ' moments ago'));
   }
 
   // Single flight: concurrent cold verifies of one workspace share one request.

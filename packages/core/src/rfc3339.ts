@@ -4,29 +4,6 @@
 const DATE_TIME_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
-const MS_PER_MINUTE = 60_000;
-const MS_PER_DAY = 86_400_000;
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-// Days since 1970-01-01 by Hinnant's civil algorithm: Date.UTC maps years 0–99 to 1900–1999.
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
-}
-
 /**
  * Parses a strict RFC 3339 date-time (such as `2026-05-21T07:25:36.123456789+05:30`) into epoch milliseconds.
  *
@@ -45,30 +22,27 @@ export function parseRfc3339(value: string): number | undefined {
   if (typeof value !== 'string') return undefined;
   const match = DATE_TIME_RE.exec(value);
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s, fraction = '', sign, offH, offM] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  if (month < 1 || month > 12) return undefined;
-  if (day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-
-  let offsetMinutes = 0;
-  if (sign !== undefined) {
-    const offsetHours = Number(offH);
-    const offsetMins = Number(offM);
-    if (offsetHours > 23 || offsetMins > 59) return undefined;
-    offsetMinutes = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  const [, y, mo, d, h, mi, s, fraction = '', sign, offH = '0', offM = '0'] = match;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [
+    y,
+    mo,
+    d,
+    h,
+    mi,
+    s,
+    offH,
+    offM,
+  ].map(Number) as [number, number, number, number, number, number, number, number];
+  // setUTCFullYear, not Date.UTC, which maps years 0–99 to 1900–1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  // A day past the month's end (Feb 30, or Feb 29 outside a leap year) rolls over: refuse it.
+  if (month < 1 || month > 12 || date.getUTCDate() !== day) return undefined;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return undefined;
   }
-
-  const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
-  const local =
-    daysFromCivil(year, month, day) * MS_PER_DAY +
-    ((hour * 60 + minute) * 60 + second) * 1000 +
-    millis;
+  date.setUTCHours(hour, minute, second, Number(fraction.padEnd(3, '0').slice(0, 3)));
   // A local time at +05:30 is 5.5 hours ahead of UTC, so the offset is subtracted.
-  return local - offsetMinutes * MS_PER_MINUTE;
+  const offset = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return date.getTime() - offset * 60_000;
 }
