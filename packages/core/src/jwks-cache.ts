@@ -200,7 +200,11 @@ export async function importKeySet(jwks: unknown): Promise<KeySet> {
 }
 
 /** The bundle of `workspaceId` answered 404 (`when`: now, or moments ago): no token of it verifies. */
-function unknownWorkspace(workspaceId: string, ctx: RemoteContext, when: string): AuthSecTokenError {
+function unknownWorkspace(
+  workspaceId: string,
+  ctx: RemoteContext,
+  when: string,
+): AuthSecTokenError {
   return new AuthSecTokenError(
     `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404${when}), so no token of it can be verified.`,
     {
