@@ -15,6 +15,8 @@ import { parseOrigin } from './origins.js';
 
 /** A UUID in any case: client ids and workspace ids. */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The UUID every "like …" in a config problem shows. */
+export const EXAMPLE_UUID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
 const RESERVED_HEADERS = new Set(['authorization', 'x-client-id', 'accept', 'host', 'cookie']);
 
 const PRODUCTION_VALUES: ReadonlySet<string> = new Set(['production', 'prod']);
@@ -48,7 +50,7 @@ export function resolveClientId(
     const alias = readRawEnv('AUTHSEC_CLIENT_ID', s.env);
     if (primary && alias && primary.trim().toLowerCase() !== alias.trim().toLowerCase()) {
       s.problems.push(
-        'AUTHSEC_AGENT_CLIENT_ID and AUTHSEC_CLIENT_ID are both set and differ: unset one (AUTHSEC_AGENT_CLIENT_ID is the documented name)',
+        'AUTHSEC_AGENT_CLIENT_ID and its alias AUTHSEC_CLIENT_ID are both set and differ: unset AUTHSEC_CLIENT_ID',
       );
       return { raw: primary, value: undefined };
     }
@@ -65,7 +67,7 @@ export function resolveClientId(
   if (!UUID_RE.test(trimmed)) {
     const why = /\s/.test(trimmed)
       ? 'it contains whitespace'
-      : 'it is not a UUID like 6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
+      : `it is not a UUID like ${EXAMPLE_UUID}`;
     s.problems.push(
       `clientId is invalid (${why}): pass \`clientId\` or set AUTHSEC_AGENT_CLIENT_ID to the client id shown on the AuthSec dashboard`,
     );

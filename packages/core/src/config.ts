@@ -183,7 +183,7 @@ function decideMode(
   if (mode === 'mock') {
     if (the.production && !the.allowMockInProduction) {
       s.problems.push(
-        'mode is mock while NODE_ENV=production: mock tokens are for development. Configure live mode, or pass `allowMockInProduction: true` if you really mean it',
+        'mode is mock while NODE_ENV=production: configure live mode, or pass `allowMockInProduction: true` if you really mean it',
       );
     }
     return mock('forced');

@@ -22,7 +22,7 @@ import { parseErrorBody } from './token-response.js';
 
 /** The hint of a 401 in mock mode, where no real API accepts the token. */
 export const MOCK_REJECTED_HINT =
-  'The token was a mock-mode token, which a real API rejects: configure AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID to go live.';
+  'Real APIs reject mock-mode tokens: set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID to go live.';
 
 /** What the mapping needs to know about a non-2xx answer. */
 export interface HttpFailure {
@@ -165,7 +165,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
         `The API redirected ${method} ${path} (${status}) and the SDK did not follow it.`,
         {
           ...facts,
-          hint: 'A redirect that would resend the request body to another origin (or a stream body at all) is not followed: call the final URL directly.',
+          hint: 'Call the final URL directly: a redirect that would resend the body to another origin (or any stream body) is not followed.',
         },
       );
     }
@@ -198,7 +198,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
         {
           requiredScope: requiredScopeOf(failure.headers),
           ...facts,
-          hint: "The session or agent may not pull this agent's token: ask a workspace admin to check the trust delegation and the session's rights. Retrying the tool call will not help.",
+          hint: "Ask a workspace admin to check this agent's trust delegation and the session's rights; retrying the tool call will not help.",
         },
       );
     case 404:
@@ -208,7 +208,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
           'AuthSec does not know this agent client id (404 "Client not found").',
           {
             ...facts,
-            hint: 'Verify AUTHSEC_AGENT_CLIENT_ID against the client id on the AuthSec dashboard (Clients → AI Agents), and that AUTHSEC_BASE_URL is the right server.',
+            hint: 'Check AUTHSEC_AGENT_CLIENT_ID against the dashboard (Clients → AI Agents), and that AUTHSEC_BASE_URL is the right server.',
           },
         );
       }
@@ -308,7 +308,8 @@ function unauthenticatedHint(session: NonNullable<HttpFailure['session']>): stri
   }
 }
 
-const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i;
+// Node's TLS codes: ERR_TLS_*, ERR_SSL_*, *_CERT_* (self-signed, expired, untrusted), UNABLE_TO_VERIFY_*.
+const TLS_CODES = /CERT|SSL|TLS|UNABLE_TO_VERIFY/i;
 
 /** Who a network error names, and the fix it gives when the cause is not a known one. */
 export interface NetworkErrorContext {

@@ -42,12 +42,9 @@ const OPTIONAL_STRING_CLAIMS = [
   'workspace_id',
   'tenant_id',
 ] as const;
-// Registered JWS names only: an `alg` outside this list is never echoed into a message.
-const KNOWN_ALGS = new Set(
-  'none HS256 HS384 HS512 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 ES256K EdDSA Ed25519'.split(
-    ' ',
-  ),
-);
+// Registered JWS names only (none, HS/RS/PS 256-512, ES256/ES256K/ES384/ES512, EdDSA, Ed25519):
+// an `alg` outside this list is never echoed into a message.
+const KNOWN_ALG = /^(?:none|[HRP]S(?:256|384|512)|ES(?:256K?|384|512)|EdDSA|Ed25519)$/;
 const RESEND = 'Send the token exactly as AuthSec issued it (the bare JWT, no "Bearer " prefix).';
 
 /** A token error whose message says what is wrong, then what to do (also the hint). */
@@ -95,7 +92,7 @@ export function decode(token: unknown): DecodedToken {
   const alg = header.alg;
   if (alg !== 'RS256') {
     const shown =
-      typeof alg === 'string' && KNOWN_ALGS.has(alg) ? `'${alg}'` : 'missing or unknown';
+      typeof alg === 'string' && KNOWN_ALG.test(alg) ? `'${alg}'` : 'missing or unknown';
     throw tokenError(
       'algorithm',
       `The delegation token is not signed with RS256 (its alg is ${shown}); only RS256 is accepted.`,
@@ -246,7 +243,7 @@ export function checkClaims(
     throw tokenError(
       'expired',
       `The delegation token has expired (beyond the ${tolerance} s clock tolerance).`,
-      "The agent must use a fresh token; if tokens look expired too early, check this machine's clock.",
+      "Use a fresh token; if tokens look expired too early, check this machine's clock.",
     );
   }
   const nbf = payload.nbf;

@@ -1,7 +1,7 @@
 // The verifier's options: their public type, and their resolution (option, env, default).
 
 import { BASE_URL_RULES } from './config.js';
-import { UUID_RE } from './config-settings.js';
+import { EXAMPLE_UUID, UUID_RE } from './config-settings.js';
 import { numberWhere, POSITIVE_MS, SettingsReader } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
@@ -133,10 +133,7 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
     // UUIDs hold no spaces and compare case-insensitively, so trimming and lower-casing lose nothing.
     const list = stringList(options.workspaceId)?.map((w) => w.trim().toLowerCase()) ?? [];
     if (list.length === 0 || !list.every((w) => UUID_RE.test(w))) {
-      s.invalid(
-        'workspaceId',
-        'a UUID (or a non-empty list of them) like 3b481361-2f3f-4074-90e1-4b9766a2d7f2',
-      );
+      s.invalid('workspaceId', `a UUID (or a non-empty list of them) like ${EXAMPLE_UUID}`);
     }
     for (const w of list) workspaces.add(w);
   }

@@ -240,13 +240,13 @@ async function tryKeys(token: DecodedToken, set: KeySet): Promise<KeyOutcome> {
 
 function signatureError(outcome: Exclude<KeyOutcome, 'ok'>, source: string): AuthSecTokenError {
   const rotated =
-    'Send the token exactly as AuthSec issued it; if AuthSec rotated the workspace key moments ago, retry in 30 s, otherwise get a freshly delegated token.';
+    'Send the token exactly as AuthSec issued it; if AuthSec just rotated its key, retry in 30 s, otherwise get a new token.';
   switch (outcome) {
     case 'several':
       return tokenError(
         'signature',
         `${source} has several keys and the token names none (no kid), so the signing key cannot be chosen.`,
-        'Check `baseUrl` / `keys`: AuthSec serves one key per workspace. A token for a multi-key set must carry a kid.',
+        'Check `baseUrl` / `keys`: with several keys, a token must name its key (kid).',
       );
     case 'unknown_kid':
       return tokenError(

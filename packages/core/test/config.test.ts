@@ -136,7 +136,7 @@ describe('resolveConfig', () => {
       }),
     );
     expect(error.message).toMatch(
-      /AUTHSEC_AGENT_CLIENT_ID and AUTHSEC_CLIENT_ID are both set and differ/,
+      /AUTHSEC_AGENT_CLIENT_ID and its alias AUTHSEC_CLIENT_ID are both set and differ: unset AUTHSEC_CLIENT_ID/,
     );
   });
 
