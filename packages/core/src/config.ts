@@ -17,7 +17,15 @@ import {
   resolveHeaders,
   resolveSession,
 } from './config-settings.js';
-import { type Given, numberWhere, oneOf, POSITIVE_MS, SettingsReader, sourceName } from './env.js';
+import {
+  type Given,
+  numberWhere,
+  oneOf,
+  POSITIVE_MS,
+  SECONDS,
+  SettingsReader,
+  sourceName,
+} from './env.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import type { ServerUrlRules } from './server-url.js';
 
@@ -98,11 +106,7 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
     expected: 'a whole number from 0 to 10',
     parse: numberWhere((n) => Number.isInteger(n) && n >= 0 && n <= 10),
   });
-  const refreshMarginSeconds = s.setting('refreshMarginSeconds', {
-    fallback: 60,
-    expected: 'a number of seconds ≥ 0',
-    parse: numberWhere((n) => n >= 0),
-  });
+  const refreshMarginSeconds = s.setting('refreshMarginSeconds', { fallback: 60, ...SECONDS });
   // logging: a bad level must not stop the agent, so it warns and uses the default
   const logLevel = s.setting<LogLevel>('logLevel', {
     env: 'AUTHSEC_LOG_LEVEL',

@@ -171,6 +171,12 @@ export const POSITIVE_MS = {
   parse: numberWhere((n) => n > 0),
 };
 
+/** A number of seconds, 0 or more. */
+export const SECONDS = {
+  expected: 'a number of seconds, 0 or more',
+  parse: numberWhere((n) => n >= 0),
+};
+
 function isFunction(value: unknown): value is typeof fetch {
   return typeof value === 'function';
 }

@@ -47,14 +47,7 @@ function rebuild(
   >;
   // A subclass defined elsewhere may set fields its options do not hold (or change `code`): the
   // original's own fields win, so nothing is lost.
-  for (const key of Reflect.ownKeys(error)) {
-    if (typeof key === 'symbol' || key === 'message' || key === 'stack' || key === 'cause') {
-      continue;
-    }
-    const descriptor = Object.getOwnPropertyDescriptor(error, key);
-    if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
-  }
-  return copy;
+  return copyOwn(error, copy, false);
 }
 
 /** For an error from another copy of this package (no stored options): copy its own fields. */
@@ -63,10 +56,26 @@ function copyFields(error: AuthSecError): Record<PropertyKey, unknown> {
     PropertyKey,
     unknown
   >;
-  for (const key of Reflect.ownKeys(error)) {
-    if (key === 'message' || key === 'stack' || key === 'cause') continue;
-    const descriptor = Object.getOwnPropertyDescriptor(error, key);
-    if (descriptor !== undefined) Object.defineProperty(copy, key, descriptor);
+  return copyOwn(error, copy, true);
+}
+
+/** Copies `from`'s own properties (symbols too, when `symbols`) onto `to`, all but message, stack and cause. */
+function copyOwn(
+  from: AuthSecError,
+  to: Record<PropertyKey, unknown>,
+  symbols: boolean,
+): Record<PropertyKey, unknown> {
+  for (const key of Reflect.ownKeys(from)) {
+    if (
+      (typeof key === 'symbol' && !symbols) ||
+      key === 'message' ||
+      key === 'stack' ||
+      key === 'cause'
+    ) {
+      continue;
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(from, key);
+    if (descriptor !== undefined) Object.defineProperty(to, key, descriptor);
   }
-  return copy;
+  return to;
 }

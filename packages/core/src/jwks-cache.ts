@@ -212,7 +212,7 @@ function unknownWorkspace(
       status: 404,
       method: 'GET',
       path: new URL(`${ctx.baseUrl}${BUNDLE_PATH}`).pathname,
-      hint: 'Check `workspaceId` against the AuthSec dashboard, and that `baseUrl` / AUTHSEC_BASE_URL is the server that workspace lives on.',
+      hint: 'Check `workspaceId` against the AuthSec dashboard, and that `baseUrl` / AUTHSEC_BASE_URL is its server.',
     },
   );
 }

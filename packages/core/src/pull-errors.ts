@@ -243,7 +243,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
           `AuthSec answered the pull with a redirect (${status}); the SDK does not follow redirects on pulls.`,
           {
             ...facts,
-            hint: 'Set AUTHSEC_BASE_URL to the final server root (redirects are not followed, so a session credential never leaves the configured origin).',
+            hint: 'Set AUTHSEC_BASE_URL to the final server root (redirects are not followed, so a session credential never leaves it).',
           },
         );
       }
@@ -290,7 +290,7 @@ function notAuthSecServer(failure: HttpFailure): AuthSecNotAuthSecServerError {
       status: 404,
       method: 'GET',
       path: failure.path,
-      hint: 'Check AUTHSEC_BASE_URL (or `baseUrl`): it must be the AuthSec server root, e.g. https://prod.api.authsec.ai, without a path the server does not have.',
+      hint: 'Check AUTHSEC_BASE_URL (or `baseUrl`): it must be the AuthSec server root, e.g. https://prod.api.authsec.ai, with no extra path.',
     },
   );
 }
@@ -302,7 +302,7 @@ function unauthenticatedHint(session: NonNullable<HttpFailure['session']>): stri
     case 'static-env':
       return 'The session credential in AUTHSEC_SESSION_TOKEN is invalid, expired or revoked: sign in again and update it, or pass `sessionToken` as a function that returns a fresh one.';
     case 'static-option':
-      return 'The `sessionToken` credential is invalid, expired or revoked: pass a fresh one, or pass `sessionToken` as a function that returns a fresh one.';
+      return 'The `sessionToken` credential is invalid, expired or revoked: pass a fresh one, or a function that returns a fresh one.';
     case 'provider':
       return 'Your `sessionToken` function returned a credential AuthSec rejected, twice (the second time with forceRefresh: true).';
   }

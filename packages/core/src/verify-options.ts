@@ -2,7 +2,7 @@
 
 import { BASE_URL_RULES } from './config.js';
 import { EXAMPLE_UUID, UUID_RE } from './config-settings.js';
-import { numberWhere, POSITIVE_MS, SettingsReader } from './env.js';
+import { POSITIVE_MS, SECONDS, SettingsReader } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
 import { isPlainObject } from './jwt-segments.js';
@@ -102,9 +102,6 @@ function isClock(value: unknown): value is () => number {
   return typeof value === 'function';
 }
 
-const SECONDS = 'a number of seconds, 0 or more';
-const nonNegative = numberWhere((n) => n >= 0);
-
 /** Resolves options (then env, then defaults) once, reporting every problem together. */
 export function resolveSettings(options: VerifyDelegationTokenOptions): Settings {
   if (!isPlainObject(options)) {
@@ -163,8 +160,7 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
 
   const toleranceSeconds = s.setting('clockToleranceSeconds', {
     fallback: 30,
-    expected: SECONDS,
-    parse: nonNegative,
+    ...SECONDS,
   });
   const requiredPermissions =
     options.requiredPermissions === undefined
@@ -179,8 +175,8 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
   const timeoutMs = s.setting('timeoutMs', { fallback: 5000, ...POSITIVE_MS });
   const revocationCacheSeconds = s.setting('revocationCacheSeconds', {
     fallback: DEFAULT_REVOCATION_CACHE_SECONDS,
-    expected: `${SECONDS} (0 asks AuthSec on every verify)`,
-    parse: nonNegative,
+    ...SECONDS,
+    expected: `${SECONDS.expected} (0 asks AuthSec on every verify)`,
   });
   const clock = s.setting('clock', {
     fallback: Date.now,

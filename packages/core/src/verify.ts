@@ -245,7 +245,7 @@ function signatureError(outcome: Exclude<KeyOutcome, 'ok'>, source: string): Aut
     case 'several':
       return tokenError(
         'signature',
-        `${source} has several keys and the token names none (no kid), so the signing key cannot be chosen.`,
+        `${source} has several keys and the token names none (no kid).`,
         'Check `baseUrl` / `keys`: with several keys, a token must name its key (kid).',
       );
     case 'unknown_kid':
