@@ -15,8 +15,8 @@ import { parseOrigin } from './origins.js';
 
 /** A UUID in any case: client ids and workspace ids. */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The UUID every "like …" in a config problem shows. */
-export const EXAMPLE_UUID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
+/** How a config problem describes a UUID. */
+export const UUID_SHAPE = 'a UUID (8-4-4-4-12 hex digits)';
 const RESERVED_HEADERS = new Set(['authorization', 'x-client-id', 'accept', 'host', 'cookie']);
 
 const PRODUCTION_VALUES: ReadonlySet<string> = new Set(['production', 'prod']);
@@ -61,13 +61,11 @@ export function resolveClientId(
   const trimmed = raw.trim();
   if (trimmed !== raw) {
     s.warnings.push(
-      `${source} had spaces or a line break around it (a copy-paste artefact?): trimmed it. Clean up the value to silence this warning.`,
+      `${source} had spaces or a line break around it (a copy-paste artefact?): trimmed it; clean it up to silence this warning.`,
     );
   }
   if (!UUID_RE.test(trimmed)) {
-    const why = /\s/.test(trimmed)
-      ? 'it contains whitespace'
-      : `it is not a UUID like ${EXAMPLE_UUID}`;
+    const why = /\s/.test(trimmed) ? 'it contains whitespace' : `it is not ${UUID_SHAPE}`;
     s.problems.push(
       `clientId is invalid (${why}): pass \`clientId\` or set AUTHSEC_AGENT_CLIENT_ID to the client id shown on the AuthSec dashboard`,
     );

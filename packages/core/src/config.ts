@@ -111,7 +111,7 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   const logLevel = s.setting<LogLevel>('logLevel', {
     env: 'AUTHSEC_LOG_LEVEL',
     fallback: 'warn',
-    expected: 'silent, error, warn, info or debug',
+    expected: LOG_LEVELS.join(', '),
     parse: oneOf(LOG_LEVELS),
     caseInsensitive: true,
     unknown: 'log level',
@@ -187,7 +187,7 @@ function decideMode(
   if (mode === 'mock') {
     if (the.production && !the.allowMockInProduction) {
       s.problems.push(
-        'mode is mock while NODE_ENV=production: configure live mode, or pass `allowMockInProduction: true` if you really mean it',
+        'mode is mock while NODE_ENV=production: go live, or pass `allowMockInProduction: true` if you really mean it',
       );
     }
     return mock('forced');
@@ -201,7 +201,7 @@ function decideMode(
       );
     if (the.clientId.raw === undefined)
       s.problems.push(
-        'clientId is missing: pass `clientId` or set AUTHSEC_AGENT_CLIENT_ID (the AI agent client id from the AuthSec dashboard)',
+        'clientId is missing: pass `clientId` or set AUTHSEC_AGENT_CLIENT_ID (from the AuthSec dashboard)',
       );
     const { baseUrl } = the;
     const clientId = the.clientId.value;
@@ -216,7 +216,7 @@ function decideMode(
       the.origins && sourceName('allowedOrigins', the.origins, 'AUTHSEC_ALLOWED_ORIGINS'),
     ].filter((name) => name !== undefined);
     s.problems.push(
-      `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`) to go live, or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) to send mock tokens there on purpose`,
+      `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`), or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) to send it mock tokens on purpose`,
     );
     return undefined;
   }

@@ -54,7 +54,7 @@ export interface SettingRule<T> {
   readonly unknown?: string;
 }
 
-const NO_FETCH = 'No fetch implementation: pass `fetch` (this runtime has no global fetch)';
+const NO_FETCH = 'This runtime has no global fetch: pass `fetch`';
 
 /**
  * Reads settings from an options bag and its `env`, collecting problems and warnings, so that one

@@ -165,7 +165,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
         `The API redirected ${method} ${path} (${status}) and the SDK did not follow it.`,
         {
           ...facts,
-          hint: 'Call the final URL directly: a redirect that would resend the body to another origin (or any stream body) is not followed.',
+          hint: 'Call the final URL directly: a body is never resent to another origin.',
         },
       );
     }
@@ -184,7 +184,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
       return new AuthSecHttpError(`AuthSec rejected the pull with 400${said}.`, {
         ...facts,
         hint: /client_id/i.test(body.error ?? '')
-          ? 'Check AUTHSEC_AGENT_CLIENT_ID for copy-paste artefacts (spaces, quotes, line breaks): it must be the bare UUID from the dashboard.'
+          ? 'Check AUTHSEC_AGENT_CLIENT_ID for copy-paste artefacts (spaces, quotes, line breaks).'
           : 'The request was malformed; upgrade @authsec/core or report it.',
       });
     case 401:
@@ -300,11 +300,11 @@ function unauthenticatedHint(session: NonNullable<HttpFailure['session']>): stri
     case 'none':
       return 'Pass `sessionToken` (a string or a function returning one) or set AUTHSEC_SESSION_TOKEN to a platform session credential.';
     case 'static-env':
-      return 'The session credential in AUTHSEC_SESSION_TOKEN is invalid, expired or revoked: sign in again and update it, or pass `sessionToken` as a function that returns a fresh one.';
+      return 'AUTHSEC_SESSION_TOKEN is invalid, expired or revoked: sign in again and update it, or pass `sessionToken` as a function that returns a fresh one.';
     case 'static-option':
       return 'The `sessionToken` credential is invalid, expired or revoked: pass a fresh one, or a function that returns a fresh one.';
     case 'provider':
-      return 'Your `sessionToken` function returned a credential AuthSec rejected, twice (the second time with forceRefresh: true).';
+      return 'AuthSec rejected what your `sessionToken` function returned, twice (then with forceRefresh: true).';
   }
 }
 

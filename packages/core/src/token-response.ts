@@ -94,7 +94,7 @@ const CONTRACT_ACTION =
 const CLIENT_ACTION =
   'Check that AUTHSEC_AGENT_CLIENT_ID is the client id of this agent; if it is, contact the AuthSec admin.';
 const EXPIRED_ACTION =
-  'Ask the AuthSec admin to re-delegate a token to this agent, and check that the clock of this machine is correct.';
+  "Ask the AuthSec admin to re-delegate a token to this agent, and check this machine's clock.";
 
 const PULL_SUBJECT =
   'AuthSec answered the token pull with a body that breaks the delegation contract';

@@ -77,10 +77,7 @@ export function decode(token: unknown): DecodedToken {
     throw malformed(`it is longer than ${MAX_TOKEN_CHARS} characters`);
   }
   if (/^bearer\s/i.test(token)) {
-    throw malformed(
-      'it starts with "Bearer "',
-      'Pass only the token, without the "Bearer " prefix of the Authorization header.',
-    );
+    throw malformed('it starts with "Bearer "');
   }
   const parts = token.split('.');
   const [head, body, signature] = parts;
@@ -265,12 +262,11 @@ export function checkClaims(
   }
   if (isDelegated(payload)) {
     const iat = payload.iat;
-    const lifetimeTodo =
-      'AuthSec never issues such a token: get one delegated by AuthSec (24 h at most).';
+    const lifetimeTodo = 'Get a token delegated by AuthSec (24 h at most).';
     if (typeof iat !== 'number') {
       throw tokenError(
         'lifetime',
-        'The delegated token has no iat, so its lifetime cannot be checked against the 24 h cap.',
+        'The delegated token has no iat, so its 24 h lifetime cap cannot be checked.',
         lifetimeTodo,
       );
     }

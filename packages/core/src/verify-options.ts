@@ -1,7 +1,7 @@
 // The verifier's options: their public type, and their resolution (option, env, default).
 
 import { BASE_URL_RULES } from './config.js';
-import { EXAMPLE_UUID, UUID_RE } from './config-settings.js';
+import { UUID_RE, UUID_SHAPE } from './config-settings.js';
 import { POSITIVE_MS, SECONDS, SettingsReader } from './env.js';
 import { AuthSecConfigError } from './errors.js';
 import { jwksProblem, type RemoteContext } from './jwks-cache.js';
@@ -115,7 +115,7 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
   const audiences = stringList(options.audience);
   if (options.audience === undefined) {
     s.problems.push(
-      "audience is missing: pass `audience`, the value this API expects in the token's aud (e.g. 'authsec-api' for AuthSec's own APIs)",
+      "audience is missing: pass `audience`, the aud this API expects (e.g. 'authsec-api' for AuthSec's own APIs)",
     );
   } else if (!audiences) {
     s.invalid('audience', 'a non-empty string or a non-empty list of them');
@@ -124,13 +124,13 @@ export function resolveSettings(options: VerifyDelegationTokenOptions): Settings
   const workspaces = new Set<string>();
   if (options.workspaceId === undefined) {
     s.problems.push(
-      'workspaceId is missing: pass `workspaceId`, the UUID of each AuthSec workspace whose tokens this API accepts',
+      'workspaceId is missing: pass `workspaceId`, the AuthSec workspace(s) whose tokens this API accepts',
     );
   } else {
     // UUIDs hold no spaces and compare case-insensitively, so trimming and lower-casing lose nothing.
     const list = stringList(options.workspaceId)?.map((w) => w.trim().toLowerCase()) ?? [];
     if (list.length === 0 || !list.every((w) => UUID_RE.test(w))) {
-      s.invalid('workspaceId', `a UUID (or a non-empty list of them) like ${EXAMPLE_UUID}`);
+      s.invalid('workspaceId', `${UUID_SHAPE}, or a non-empty list of them`);
     }
     for (const w of list) workspaces.add(w);
   }

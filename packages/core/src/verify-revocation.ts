@@ -126,6 +126,6 @@ export async function checkNotRevoked(
   throw tokenError(
     'signature',
     `AuthSec refused the delegation token in its remote validation${verdict.said ? ` ("${verdict.said}")` : ''}, although it passed the local checks.`,
-    "Check that `baseUrl` is the AuthSec server that issued it and that this machine's clock is right; otherwise the agent needs a new token.",
+    "Check that `baseUrl` is the AuthSec server that issued it, and this machine's clock; otherwise the agent needs a new token.",
   );
 }

@@ -134,9 +134,7 @@ describe('SettingsReader', () => {
     const unusable = s.fetch(false);
     expect(s.problems).toEqual([]);
     s.fetch(true);
-    expect(s.problems).toEqual([
-      'No fetch implementation: pass `fetch` (this runtime has no global fetch)',
-    ]);
+    expect(s.problems).toEqual(['This runtime has no global fetch: pass `fetch`']);
     expect(await rejection(unusable('https://x.example'))).toBeInstanceOf(AuthSecConfigError);
     expect(reader({}).fetch(true)).toBe(globalThis.fetch);
   });
