@@ -1,5 +1,6 @@
 // Turns a failed HTTP call (an answer or a transport failure) into the right AuthSec error, with a
-// fix: the one status mapper and the one network-error builder of the pull, requests and verifiers.
+// fix: the one status mapper of the pull, requests and verifiers (and, re-exported, the one
+// network-error builder).
 
 import { PULL_PATH } from './config.js';
 import {
@@ -8,7 +9,6 @@ import {
   AuthSecDelegationNotFoundError,
   type AuthSecError,
   AuthSecHttpError,
-  AuthSecNetworkError,
   AuthSecNotAuthSecServerError,
   AuthSecPermissionError,
   AuthSecPullForbiddenError,
@@ -19,6 +19,10 @@ import {
 import { parseRetryAfter } from './retry-after.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { parseErrorBody } from './token-response.js';
+import { requiredScopeOf } from './www-authenticate.js';
+
+export { type NetworkErrorContext, networkError } from './network-errors.js';
+export { requiredScopeOf };
 
 /** The hint of a 401 in mock mode, where no real API accepts the token. */
 export const MOCK_REJECTED_HINT =
@@ -50,43 +54,6 @@ export interface HttpFailure {
 
 const CLIENT_NOT_FOUND = 'Client not found';
 const NO_ACTIVE_TOKEN = 'No active delegation token found';
-
-// One auth-param: a token name, then a token or a quoted string (RFC 9110 §11.2).
-const AUTH_PARAM = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))/g;
-
-/** The auth-params of a `WWW-Authenticate` value, lower-case names, first value wins. */
-function challengeParams(challenge: string): Map<string, string> {
-  const params = new Map<string, string>();
-  // Each match consumes a whole quoted value, so text inside one is never read as a parameter.
-  for (const match of challenge.matchAll(AUTH_PARAM)) {
-    const name = (match[1] as string).toLowerCase();
-    const value = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
-    if (!params.has(name)) params.set(name, value);
-  }
-  return params;
-}
-
-// RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
-const MAX_SCOPE_LENGTH = 128;
-
-/**
- * Reads `scope="…"` from an RFC 6750 `WWW-Authenticate: Bearer error="insufficient_scope"` challenge.
- * Only a plausible scope is kept (RFC 6749 scope-token characters, at most 128 of them): a server
- * echoing a token or anything else there yields undefined.
- * @param headers - the 403 answer's headers
- * @returns the scope (one, or several separated by single spaces), or undefined
- */
-export function requiredScopeOf(headers: Headers): string | undefined {
-  const challenge = headers.get('www-authenticate');
-  if (!challenge) return undefined;
-  const params = challengeParams(challenge);
-  if (params.get('error') !== 'insufficient_scope') return undefined;
-  const scope = params.get('scope')?.trim();
-  if (scope === undefined || scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope))
-    return undefined;
-  return scope;
-}
 
 // The contract's fixed `error` phrases (AUTHSEC_CONTRACT.md, "Answers"), the only server text an
 // error repeats: anything else could echo a credential the request carried, however short.
@@ -306,77 +273,4 @@ function unauthenticatedHint(session: NonNullable<HttpFailure['session']>): stri
     case 'provider':
       return 'AuthSec rejected what your `sessionToken` function returned, twice (then with forceRefresh: true).';
   }
-}
-
-// Node's TLS codes: ERR_TLS_*, ERR_SSL_*, *_CERT_* (self-signed, expired, untrusted), UNABLE_TO_VERIFY_*.
-const TLS_CODES = /CERT|SSL|TLS|UNABLE_TO_VERIFY/i;
-
-/** Who a network error names, and the fix it gives when the cause is not a known one. */
-export interface NetworkErrorContext {
-  /** Who could not be reached. @default 'AuthSec' */
-  peer?: 'AuthSec' | 'the API';
-  /** @default 'GET' */
-  method?: string;
-  /** The fix for every cause (the API's calls, a verifier's). @default a fix per cause, for AUTHSEC_BASE_URL */
-  hint?: string;
-}
-
-/**
- * The AuthSec error for a failure with no HTTP answer (DNS, refused, reset, TLS). The raw error is
- * dropped (it can hold the request): only its system code or a few plain words are kept.
- * @param error - what fetch threw
- * @param origin - the origin that could not be reached
- * @param path - the request path, without query
- * @param context - who was asked, the method, a fixed hint
- * @returns the network error
- */
-export function networkError(
-  error: unknown,
-  origin: string,
-  path: string,
-  context: NetworkErrorContext = {},
-): AuthSecNetworkError {
-  const code = causeCode(error);
-  const why = code ?? causePhrase(error);
-  return new AuthSecNetworkError(
-    `Could not reach ${context.peer ?? 'AuthSec'} at ${origin}${why ? ` (${why})` : ''}.`,
-    {
-      method: context.method ?? 'GET',
-      path,
-      hint: context.hint ?? networkHint(code, origin),
-    },
-  );
-}
-
-function networkHint(code: string | undefined, origin: string): string {
-  if (code !== undefined && TLS_CODES.test(code)) {
-    return "TLS failed: confirm AUTHSEC_BASE_URL uses https:// with the server's real host name, and that its certificate is trusted here.";
-  }
-  if (code === 'ECONNREFUSED') {
-    return `Nothing is listening at ${origin}: check the host and port in AUTHSEC_BASE_URL, and that the server is running.`;
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return `The host name of ${origin} does not resolve here: check AUTHSEC_BASE_URL for typos, and DNS or VPN.`;
-  }
-  return 'Confirm AUTHSEC_BASE_URL (https:// for production) and that this machine can reach it.';
-}
-
-/**
- * A fetch failure's own short phrase when it has no system code (undici's `bad port` for ports
- * fetch refuses to use): a few plain words, never a URL or anything a server sent.
- */
-function causePhrase(error: unknown): string | undefined {
-  const message = (error as { cause?: { message?: unknown } })?.cause?.message;
-  return typeof message === 'string' && /^[a-z][a-z ]{2,30}$/i.test(message) ? message : undefined;
-}
-
-/** The system error code inside a fetch failure (undici puts it on `cause`). */
-function causeCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

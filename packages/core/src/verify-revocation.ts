@@ -1,7 +1,7 @@
 // Revocation: AuthSec's remote validation (`POST /jwt/validate`) and its short-lived answer cache.
 
+import { callAuthSec, type RemoteContext } from './authsec-call.js';
 import { AuthSecResponseError } from './errors.js';
-import { callAuthSec, type RemoteContext } from './jwks-cache.js';
 import { base64urlEncode } from './jwt-segments.js';
 import { type DelegationTokenClaims, tokenError } from './verify-claims.js';
 import { isPlainObject, type Settings } from './verify-options.js';
