@@ -1,7 +1,9 @@
 // The SDK's injectable, level-filtered logger: filter, redact, then print a pretty or JSON entry.
 
-import { readEnv } from './env.js';
+import { defaultColor, PREFIX, pretty } from './log-format.js';
 import { assign, redact, redactString } from './redact.js';
+
+export { defaultColor };
 
 /** How much the SDK says, from nothing (`silent`) to everything (`debug`). */
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
@@ -119,7 +121,8 @@ export interface SdkLogger {
   warnAlways(tag: LogTag, event: string, message: string, fields?: LogFields): void;
 }
 
-type EntryLevel = Exclude<LogLevel, 'silent'>;
+/** The level of an entry: any but `silent`. */
+export type EntryLevel = Exclude<LogLevel, 'silent'>;
 
 const RANK: Readonly<Record<LogLevel, number>> = {
   silent: 0,
@@ -129,33 +132,8 @@ const RANK: Readonly<Record<LogLevel, number>> = {
   debug: 4,
 };
 
-const LABELS: ReadonlyMap<string, string> = new Map([
-  ['baseUrl', 'Base URL'],
-  ['clientId', 'Client ID'],
-  ['token', 'Token'],
-  ['jti', 'JTI'],
-  ['expiresAt', 'Expires'],
-  ['permissions', 'Permissions'],
-  ['audience', 'Audience'],
-  ['mode', 'Mode'],
-  ['status', 'Status'],
-  ['code', 'Code'],
-  ['hint', 'Hint'],
-  ['attempt', 'Attempt'],
-  ['delayMs', 'Delay (ms)'],
-  ['path', 'Path'],
-  ['spiffeId', 'SPIFFE ID'],
-]);
-
 // Keys the entry itself owns: a field of the same name must not overwrite them.
 const RESERVED: ReadonlySet<string> = new Set(['level', 'event', 'time', 'tag', 'message']);
-
-const PREFIX = '[AuthSec SDK]';
-const RESET = '\u001b[0m';
-const GREEN = '\u001b[32m';
-const RED = '\u001b[31m';
-const YELLOW = '\u001b[33m';
-const CYAN = '\u001b[36m';
 
 /**
  * Creates the SDK's logger, which filters by level, redacts, formats, then calls the sink.
@@ -241,33 +219,6 @@ export function createSdkLogger(options: SdkLoggerOptions): SdkLogger {
   });
 }
 
-/**
- * Whether console output should be coloured: stderr is a TTY and `NO_COLOR` is unset or empty.
- *
- * Reads `globalThis.process` guarded, so it answers `false` where `process` does not exist or
- * the environment cannot be read (Deno without `--allow-env`).
- * @returns true when ANSI colour is appropriate
- * @example
- * ```ts
- * createSdkLogger({ level: 'info', format: 'pretty', color: defaultColor() });
- * ```
- */
-export function defaultColor(): boolean {
-  try {
-    const proc = (
-      globalThis as {
-        process?: { env?: Record<string, string | undefined>; stderr?: { isTTY?: boolean } };
-      }
-    ).process;
-    if (proc === undefined || proc === null) return false;
-    // no-color.org: present and not empty means off.
-    if (readEnv('NO_COLOR', proc.env) !== undefined) return false;
-    return proc.stderr?.isTTY === true;
-  } catch {
-    return false;
-  }
-}
-
 function toRecord(value: unknown): Record<string, unknown> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     return value as Record<string, unknown>;
@@ -286,46 +237,4 @@ function unreserved(fields: Record<string, unknown>): Record<string, unknown> {
 function isoTime(now: () => number): string {
   const date = new Date(now());
   return Number.isNaN(date.getTime()) ? new Date().toISOString() : date.toISOString();
-}
-
-function tagColour(level: EntryLevel, tag: LogTag): string {
-  if (tag === 'Error' || level === 'error') return RED;
-  if (tag === 'Success') return GREEN;
-  if (tag === 'Warning' || tag === 'MOCK FALLBACK' || level === 'warn') return YELLOW;
-  return CYAN;
-}
-
-function pretty(
-  level: EntryLevel,
-  tag: LogTag,
-  message: string,
-  fields: Record<string, unknown>,
-  color: boolean,
-): string {
-  const shownTag = color ? `${tagColour(level, tag)}[${tag}]${RESET}` : `[${tag}]`;
-  const rows: [string, string][] = [];
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) rows.push([LABELS.get(key) ?? key, prettyValue(value)]);
-  }
-  const width = rows.reduce((max, [label]) => Math.max(max, label.length), 0);
-  const lines = [`${PREFIX} ${shownTag} ${message}`];
-  for (const [label, value] of rows) {
-    const head = `   |- ${label.padEnd(width)} : `;
-    // Continuation lines are indented so a value cannot pass for an entry of its own.
-    lines.push(head + value.split('\n').join(`\n${' '.repeat(head.length)}`));
-  }
-  return lines.join('\n');
-}
-
-function prettyValue(value: unknown): string {
-  if (Array.isArray(value)) {
-    return value.length === 0 ? '(none)' : value.map(prettyItem).join(', ');
-  }
-  return prettyItem(value);
-}
-
-function prettyItem(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
-  return String(value);
 }
