@@ -3,6 +3,7 @@
 // network-error builder).
 
 import { PULL_PATH } from './config.js';
+import { parseErrorBody } from './error-body.js';
 import {
   AuthSecClientNotFoundError,
   AuthSecDelegationExpiredError,
@@ -18,7 +19,6 @@ import {
 } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { parseRfc3339 } from './rfc3339.js';
-import { parseErrorBody } from './token-response.js';
 import { requiredScopeOf } from './www-authenticate.js';
 
 export { type NetworkErrorContext, networkError } from './network-errors.js';

@@ -6,11 +6,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthSecResponseError } from '../src/errors.js';
 import { parseRfc3339 } from '../src/rfc3339.js';
-import {
-  decodeTokenUnverified,
-  parseErrorBody,
-  parseTokenResponse,
-} from '../src/token-response.js';
+import { decodeTokenUnverified, parseTokenResponse } from '../src/token-response.js';
 import { sharedRsaKeyPair } from './keys.js';
 
 const CLIENT_ID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
@@ -677,57 +673,6 @@ describe('decodeTokenUnverified', () => {
     const [header, , signature] = (await mint()).split('.');
     const token = `${header}.${b64url(7)}.${signature}`;
     expectResponseError(() => decodeTokenUnverified(token), ['token.payload'], secretsOf(token));
-  });
-});
-
-describe('parseErrorBody', () => {
-  it('reads error, details and expired_at from an AuthSec error body', () => {
-    expect(
-      parseErrorBody(
-        JSON.stringify({
-          error: 'Delegation token has expired',
-          expired_at: '2026-05-21T07:25:36.123456789Z',
-          details: 'Admin must re-delegate a token',
-        }),
-      ),
-    ).toEqual({
-      error: 'Delegation token has expired',
-      details: 'Admin must re-delegate a token',
-      expiredAt: '2026-05-21T07:25:36.123456789Z',
-    });
-  });
-
-  it('returns only the fields that are strings', () => {
-    expect(parseErrorBody('{"error":"Client not found","details":{"a":1},"expired_at":5}')).toEqual(
-      {
-        error: 'Client not found',
-      },
-    );
-    expect(Object.keys(parseErrorBody('{"error":null}'))).toEqual([]);
-  });
-
-  it.each([
-    ['HTML', '<html><body>502 Bad Gateway</body></html>'],
-    ['empty text', ''],
-    ['a JSON array', '[{"error":"x"}]'],
-    ['a JSON string', '"error"'],
-    ['JSON null', 'null'],
-  ])('returns {} for %s', (_case, text) => {
-    expect(parseErrorBody(text)).toEqual({});
-  });
-
-  it('cuts each field to 300 characters', () => {
-    const long = 'e'.repeat(1000);
-    const parsed = parseErrorBody(JSON.stringify({ error: long, details: long, expired_at: long }));
-    expect(parsed.error).toHaveLength(300);
-    expect(parsed.details).toHaveLength(300);
-    expect(parsed.expiredAt).toHaveLength(300);
-  });
-
-  it('does not split a surrogate pair at the cut', () => {
-    const text = `${'a'.repeat(299)}😀tail`;
-    const parsed = parseErrorBody(JSON.stringify({ error: text }));
-    expect(parsed.error).toBe('a'.repeat(299));
   });
 });
 
