@@ -32,6 +32,11 @@ export interface BodyReadContext {
   timeoutMs: number | undefined;
   /** Aborts the read: its reason becomes the failure. */
   signal?: AbortSignal | undefined;
+  /**
+   * Waits on the read while honouring `signal`, when the owner of `signal` can do that without an
+   * event listener (a signal scope's `race`). @default raceAbort on `signal`
+   */
+  race?: (<T>(work: Promise<T>) => Promise<T>) | undefined;
   /** Why `signal` aborted, asked once a read fails (a timeout when not known). */
   abortCause?: () => BodyAbortCause | undefined;
 }
@@ -88,14 +93,13 @@ export async function readCappedText(
   ctx: BodyReadContext,
 ): Promise<string> {
   try {
-    const read = readBody(response, maxBytes, ctx).then((result) => result.text);
-    if (!ctx.signal) return await read;
-    return await raceAbort(read, ctx.signal).catch((error: unknown) => {
-      // Never await cancel(): on a cloned (tee'd) body it settles only when every branch is cancelled.
-      if (ctx.signal?.aborted) response.body?.cancel().catch(() => undefined);
-      throw error;
-    });
+    const read = readBody(response, maxBytes, ctx);
+    const { signal } = ctx;
+    if (!signal) return (await read).text;
+    return (await (ctx.race ? ctx.race(read) : raceAbort(read, signal))).text;
   } catch (error) {
+    // Never await cancel(): on a cloned (tee'd) body it settles only when every branch is cancelled.
+    if (ctx.signal?.aborted) response.body?.cancel().catch(() => undefined);
     throw bodyReadError(error, ctx);
   }
 }
@@ -121,7 +125,8 @@ async function readBody(
             : 'Pass a larger maxResponseBytes, or use client.request() and read the body yourself.'),
       },
     );
-  const declared = Number(response.headers.get('content-length'));
+  const length = response.headers.get('content-length');
+  const declared = length === null ? Number.NaN : Number(length);
   if (!truncate && Number.isFinite(declared) && declared > maxBytes) {
     response.body?.cancel().catch(() => undefined);
     throw tooLarge();
@@ -131,7 +136,6 @@ async function readBody(
   if (
     Number.isFinite(declared) &&
     declared <= maxBytes &&
-    response.headers.has('content-length') &&
     (encoding === null || encoding.trim().toLowerCase() === 'identity')
   ) {
     // An uncompressed body cannot outgrow its declared length (the connection framing ends it),

@@ -1,7 +1,7 @@
 // The one HTTP path of core: attempts, time limits, backoff, Retry-After, redirects and bounded body
 // reads, for the pull, authorized requests and the verifier's calls to AuthSec alike.
 
-import { raceAbort, type SignalScope, signalScope } from './abort.js';
+import { type SignalScope, signalScope } from './abort.js';
 import { backoffCeiling, fullJitter } from './backoff.js';
 import {
   type AuthSecError,
@@ -108,7 +108,18 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
     ]);
     let outcome: HttpOutcome;
     try {
-      const { response, crossedOrigin } = await follow(call, scope.signal);
+      const signal = scope.signal;
+      let response = await call.fetch(call.url, {
+        ...call.extra,
+        method: call.method,
+        headers: call.headers,
+        body: call.body,
+        redirect: 'manual',
+        signal,
+      });
+      let crossedOrigin = false;
+      if (call.redirect !== 'manual' && isRedirect(response.status))
+        ({ response, crossedOrigin } = await follow(call, response, signal));
       const read = call.readBody;
       const text =
         read === undefined
@@ -116,7 +127,8 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
           : await readCappedText(response, read.maxBytes, {
               ...read,
               timeoutMs: call.timeoutMs,
-              signal: scope.signal,
+              signal,
+              race: (work) => scope.race(work),
               // The caller's signals (close, caller, budget) are told apart by mapFailure.
               abortCause: () => (scope.cause === 'parent' ? 'caller' : 'timeout'),
             });
@@ -148,9 +160,18 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
   }
 }
 
-/** One attempt: fetch, then the redirects `call.redirect` allows, by the origin rules. */
+/** A status a redirect may be followed for (304 is an answer, not a redirect). */
+function isRedirect(status: number): boolean {
+  return status >= 300 && status <= 399 && status !== 304;
+}
+
+/**
+ * The rest of an attempt whose first answer is a 3xx: the redirects `call.redirect` allows, by the
+ * origin rules. The first fetch is made by the caller, so a call without a redirect costs no more.
+ */
 async function follow(
   call: HttpCall,
+  first: Response,
   signal: AbortSignal,
 ): Promise<{ response: Response; crossedOrigin: boolean }> {
   let url = call.url;
@@ -159,17 +180,19 @@ async function follow(
   let headers = call.headers;
   let crossedOrigin = false;
   for (let hop = 0; ; hop++) {
-    const response = await call.fetch(url, {
-      ...call.extra,
-      method,
-      headers,
-      body,
-      redirect: 'manual',
-      signal,
-    });
+    const response =
+      hop === 0
+        ? first
+        : await call.fetch(url, {
+            ...call.extra,
+            method,
+            headers,
+            body,
+            redirect: 'manual',
+            signal,
+          });
     const { status } = response;
-    if (call.redirect === 'manual' || status < 300 || status > 399 || status === 304)
-      return { response, crossedOrigin };
+    if (call.redirect === 'manual' || !isRedirect(status)) return { response, crossedOrigin };
     const location = response.headers.get('location');
     if (location === null) return { response, crossedOrigin };
     const where = `${call.method} ${call.url.pathname}`;
@@ -232,11 +255,10 @@ async function pause(ms: number, call: HttpCall, failure: AuthSecError | undefin
   const scope = signalScope(call.signals);
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await raceAbort(
+    await scope.race(
       new Promise((resolve) => {
         timer = setTimeout(resolve, ms);
       }),
-      scope.signal,
     );
   } catch {
     throw call.aborted();

@@ -270,31 +270,7 @@ export class Transport {
     policy: SendPolicy,
     scope: SignalScope | undefined,
   ): HeldResponse {
-    const ctx: BodyReadContext = {
-      peer: 'the API',
-      origin: request.url.origin,
-      method: request.method,
-      path: request.url.pathname,
-      // Asked when a read fails: the limit that fired (the attempt's, or what was left of the call's).
-      get timeoutMs() {
-        return scope?.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs;
-      },
-      signal: scope?.signal,
-      abortCause: () =>
-        this.#closeSignal.aborted ? 'closed' : request.signal?.aborted ? 'caller' : 'timeout',
-    };
-    return {
-      response,
-      read: async (maxBytes) => {
-        try {
-          return await readCappedText(response, maxBytes, ctx);
-        } finally {
-          scope?.dispose();
-        }
-      },
-      handOver: () => scope?.release(this.#closeSignal),
-      done: () => scope?.dispose(),
-    };
+    return new Held(response, request, policy, scope, this.#closeSignal);
   }
 
   #mapFailure(
@@ -320,5 +296,67 @@ export class Transport {
       method: request.method,
       hint: 'Check the URL and that this machine can reach the API.',
     });
+  }
+}
+
+/** A response whose body its attempt's scope still bounds; the read's context is built only for a read. */
+class Held implements HeldResponse {
+  readonly response: Response;
+  readonly #request: OutgoingRequest;
+  readonly #policy: SendPolicy;
+  readonly #scope: SignalScope | undefined;
+  readonly #closeSignal: AbortSignal;
+
+  constructor(
+    response: Response,
+    request: OutgoingRequest,
+    policy: SendPolicy,
+    scope: SignalScope | undefined,
+    closeSignal: AbortSignal,
+  ) {
+    this.response = response;
+    this.#request = request;
+    this.#policy = policy;
+    this.#scope = scope;
+    this.#closeSignal = closeSignal;
+  }
+
+  async read(maxBytes: number): Promise<string> {
+    const scope = this.#scope;
+    const request = this.#request;
+    const policy = this.#policy;
+    const closeSignal = this.#closeSignal;
+    const ctx: BodyReadContext = {
+      peer: 'the API',
+      // Asked only for an error's message: a URL's origin and path are built on each read.
+      get origin() {
+        return request.url.origin;
+      },
+      method: request.method,
+      get path() {
+        return request.url.pathname;
+      },
+      // Asked when a read fails: the limit that fired (the attempt's, or what was left of the call's).
+      get timeoutMs() {
+        return scope?.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs;
+      },
+      signal: scope?.signal,
+      race: scope && ((work) => scope.race(work)),
+      abortCause: () =>
+        closeSignal.aborted ? 'closed' : request.signal?.aborted ? 'caller' : 'timeout',
+    };
+    try {
+      return await readCappedText(this.response, maxBytes, ctx);
+    } finally {
+      scope?.dispose();
+    }
+  }
+
+  handOver(): void {
+    this.#scope?.release(this.#closeSignal);
+  }
+
+  done(): void {
+    this.#scope?.dispose();
   }
 }

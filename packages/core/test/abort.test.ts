@@ -2,7 +2,7 @@
 
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signalScope } from '../src/abort.js';
+import { anchorSignal, signalScope } from '../src/abort.js';
 import { apiWorld } from './api-world.js';
 
 const warnings: Error[] = [];
@@ -50,6 +50,64 @@ describe('signalScope on a long-lived signal', () => {
     parent.abort();
     expect(kept.signal.aborted).toBe(true);
     expect(gone.signal.aborted).toBe(false);
+  });
+});
+
+describe("an anchored signal (a client's close signal)", () => {
+  it('keeps one listener while scopes come and go one after another, and its abort still reaches them', () => {
+    const parent = new AbortController();
+    anchorSignal(parent.signal);
+    for (let i = 0; i < 10; i++) signalScope([parent.signal], [60_000]).dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    const live = signalScope([parent.signal], [60_000]);
+    const released = signalScope([parent.signal]);
+    released.release(parent.signal);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    parent.abort(new Error('closed'));
+    expect(live.signal.aborted).toBe(true);
+    expect(live.cause).toBe('parent');
+    expect(released.signal.aborted).toBe(false);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('SignalScope.race', () => {
+  it('settles like the work while the scope holds, adding no listener to its signal', async () => {
+    const scope = signalScope([], [60_000]);
+    const raced = scope.race(Promise.resolve('done'));
+    expect(getEventListeners(scope.signal, 'abort')).toHaveLength(0);
+    await expect(raced).resolves.toBe('done');
+    await expect(scope.race(Promise.reject(new Error('failed')))).rejects.toThrow('failed');
+    scope.dispose();
+  });
+
+  it("rejects with the TimeoutError when the scope's limit passes, and the late failure stays handled", async () => {
+    const scope = signalScope([], [20]);
+    let fail: (error: Error) => void = () => undefined;
+    const work = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    const reason = await scope.race(work).catch((error: unknown) => error);
+    expect((reason as DOMException).name).toBe('TimeoutError');
+    expect(scope.cause).toBe('timeout');
+    expect(scope.firedLimitMs).toBe(20);
+    fail(new Error('late'));
+    await tick();
+  });
+
+  it("rejects at once with the parent's reason when the parent already aborted", async () => {
+    const parent = new AbortController();
+    parent.abort(new Error('gone'));
+    const scope = signalScope([parent.signal], [60_000]);
+    await expect(scope.race(new Promise(() => undefined))).rejects.toThrow('gone');
+  });
+
+  it('fires the smallest of several limits and reports it', async () => {
+    const scope = signalScope([], [60_000, undefined, 15]);
+    await expect(scope.race(new Promise(() => undefined))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    expect(scope.firedLimitMs).toBe(15);
   });
 });
 
