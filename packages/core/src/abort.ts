@@ -89,28 +89,37 @@ export interface SignalScope {
   /**
    * Settles like `work`, or rejects with the signal's reason as soon as it aborts (the work goes on;
    * its late failure is marked handled). As {@link raceAbort} on `signal`, without adding an event
-   * listener to it: the scope tells the waiting call itself.
+   * listener to it: the scope tells the waiting call itself. One call waits at a time (the
+   * SDK never waits twice on one scope).
    */
   race<T>(work: Promise<T>): Promise<T>;
   /** Stops following `parent` (its abort no longer reaches this scope); the rest stays. */
   release(parent: AbortSignal): void;
   /** Clears the timer and removes every listener; the signal keeps its state. Idempotent. */
   dispose(): void;
+  /**
+   * As {@link SignalScope.dispose}, then, when the signal never aborted, hands it to a later scope
+   * (a fresh `AbortController` per call is most of the price of a time limit on Node 20). Call it
+   * only once nothing can still be aborted through the signal: the fetch given it has settled and
+   * its response's body has been read to the end (aborting a finished fetch changes nothing).
+   * The scope is not used afterwards.
+   */
+  recycle(): void;
 }
 
 /**
  * A signal that aborts when any parent does or when a time limit passes, built from one
- * `AbortController`, one `setTimeout` (the smallest limit: it fires first) and listeners that
- * {@link SignalScope.dispose} removes. However many scopes follow one long-lived signal (a client's
- * close signal, a run's signal under 50 concurrent calls), the signal carries one event listener,
- * so no runtime warns of a listener leak.
+ * `AbortController`, a place on the one shared timer (the smallest limit: it fires first) and
+ * listeners that {@link SignalScope.dispose} removes. However many scopes follow one long-lived
+ * signal (a client's close signal, a run's signal under 50 concurrent calls), the signal carries
+ * one event listener, so no runtime warns of a listener leak.
  *
  * Not `AbortSignal.any` with `AbortSignal.timeout`: Node 20 holds timeout signals weakly, so once
  * nothing else references one, a garbage collection removes it and it never fires (a request then
  * waits forever); and every `AbortSignal.any` registers with its long-lived parents for good (a
- * client's close signal grows by each request). Here the timer holds the controller until it
- * fires or is cleared, and the listeners go with `dispose()` or the first abort. The timer does not
- * keep a process alive on its own (`unref` where the runtime has it).
+ * client's close signal grows by each request). Here the shared timer's set holds the scope until
+ * its limit fires or it is disposed, and the listeners go with `dispose()` or the first abort. The
+ * timer does not keep a process alive on its own (`unref` where the runtime has it).
  * @param parents - signals to follow (`undefined` entries are skipped)
  * @param limitsMs - time limits from now, in milliseconds (`undefined` entries are skipped)
  * @example
@@ -130,21 +139,78 @@ export function signalScope(
   return new Scope(parents, limitsMs);
 }
 
-/** Aborts a scope whose time limit passed (a plain function: `setTimeout` hands it the scope). */
-function expire(scope: Scope): void {
-  scope.expire();
+/** A monotonic clock in milliseconds (every runtime with fetch has `performance`). */
+const now = (): number => performance.now();
+
+/**
+ * The scopes waiting on a time limit, all served by one timer armed for the earliest of them. A
+ * timer per scope would cost a `setTimeout` and a `clearTimeout` per call, and on Node a timer
+ * list created and torn down each time; here a call adds its scope to a set and removes it, and
+ * the timer is re-armed only when a limit comes before the armed one. The set holds each scope
+ * (and so its controller) strongly until it fires or is disposed: a garbage collection never
+ * loses a time limit.
+ */
+const timed = new Set<Scope>();
+let timer: ReturnType<typeof setTimeout> | undefined;
+/** A time that never comes. */
+const NEVER = Number.POSITIVE_INFINITY;
+/** When the armed timer fires, on the `now()` clock; NEVER while none is armed. */
+let timerAt = NEVER;
+
+/** Makes sure the timer fires by `at` (it may fire earlier, for another scope). */
+function armBy(at: number): void {
+  if (at >= timerAt) return;
+  if (timer !== undefined) clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(expireDue, Math.max(0, at - now()));
+  // The limit never keeps a process alive on its own.
+  (timer as { unref?: () => void }).unref?.();
+}
+
+/** Aborts every scope whose limit has passed, then re-arms for the earliest one left. */
+function expireDue(): void {
+  timer = undefined;
+  timerAt = NEVER;
+  const at = now();
+  let next = NEVER;
+  for (const scope of timed) {
+    if (scope.deadline <= at) scope.expire();
+    else if (scope.deadline < next) next = scope.deadline;
+  }
+  if (next !== NEVER) armBy(next);
 }
 
 function ignore(): void {}
 
+/** A controller and the number of scopes it has served. */
+interface Pooled {
+  readonly controller: AbortController;
+  uses: number;
+}
+
+/** Controllers of scopes that ended without an abort, for the next scopes. */
+const spare: Pooled[] = [];
+/** Enough for the calls a client makes at once in practice; more are made fresh. */
+const SPARE_MAX = 16;
+/**
+ * The scopes one controller serves before it is let go. A fetch leaves its own listener on the
+ * signal until the garbage collector has its request, so a signal reused for ever would gather
+ * them; this bounds them.
+ */
+const USES_MAX = 16;
+
 class Scope implements SignalScope, Follower {
-  readonly #controller = new AbortController();
+  readonly #pooled: Pooled = spare.pop() ?? { controller: new AbortController(), uses: 0 };
+  readonly #controller = this.#pooled.controller;
   /** The parents followed: usually one or two, so an array beats a Set. */
   #followed: AbortSignal[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the limit passes, on the `now()` clock, while the scope is in `timed`. */
+  deadline = NEVER;
   #limitMs: number | undefined;
   #cause: AbortCause | undefined;
   #firedLimitMs: number | undefined;
+  /** Set once the controller went back to the spares: another scope may own it now. */
+  #recycled = false;
   /** Rejects the call {@link Scope.race} is waiting on. */
   #rejectRace: ((reason: unknown) => void) | undefined;
 
@@ -166,9 +232,9 @@ class Scope implements SignalScope, Follower {
       if (ms !== undefined && (limit === undefined || ms < limit)) limit = ms;
     if (limit === undefined) return;
     this.#limitMs = limit;
-    const timer = setTimeout(expire, Math.max(0, limit), this);
-    (timer as { unref?: () => void }).unref?.();
-    this.#timer = timer;
+    this.deadline = now() + (limit > 0 ? limit : 0);
+    timed.add(this);
+    armBy(this.deadline);
   }
 
   get signal(): AbortSignal {
@@ -188,7 +254,7 @@ class Scope implements SignalScope, Follower {
   }
 
   expire(): void {
-    this.#timer = undefined;
+    timed.delete(this);
     this.#firedLimitMs = this.#limitMs;
     this.#abort(
       'timeout',
@@ -202,8 +268,6 @@ class Scope implements SignalScope, Follower {
       work.catch(ignore);
       return Promise.reject(signal.reason);
     }
-    // One waiting call at a time is all the SDK makes; a second one waits the ordinary way.
-    if (this.#rejectRace !== undefined) return raceAbort(work, signal);
     return new Promise<T>((resolve, reject) => {
       this.#rejectRace = reject;
       work.then(
@@ -227,14 +291,19 @@ class Scope implements SignalScope, Follower {
   }
 
   dispose(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    const followed = this.#followed;
-    if (followed.length === 0) return;
-    this.#followed = [];
-    for (const parent of followed) unfollow(parent, this);
+    // The shared timer stays armed: when it fires it finds this scope gone.
+    timed.delete(this);
+    for (const parent of this.#followed.splice(0)) unfollow(parent, this);
+  }
+
+  recycle(): void {
+    this.dispose();
+    if (this.#recycled) return;
+    this.#recycled = true;
+    const pooled = this.#pooled;
+    pooled.uses += 1;
+    if (!this.#controller.signal.aborted && pooled.uses < USES_MAX && spare.length < SPARE_MAX)
+      spare.push(pooled);
   }
 
   #abort(why: AbortCause, reason: unknown): void {

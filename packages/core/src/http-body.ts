@@ -1,7 +1,7 @@
 // Reads response bodies with a size cap, so a hostile or broken server cannot exhaust memory, and
 // turns every failure of a body read into a typed AuthSec error.
 
-import { raceAbort } from './abort.js';
+import { raceAbort, type SignalScope } from './abort.js';
 import {
   AuthSecAbortedError,
   AuthSecClosedError,
@@ -209,13 +209,10 @@ export async function readText(
       },
     );
   }
-  let origin = 'the API';
-  try {
-    origin = new URL(response.url).origin;
-  } catch {}
   const ctx = {
     peer: 'the API' as const,
-    origin,
+    // Only an error's message needs it: filled in then.
+    origin: 'the API',
     method: options.method ?? '',
     path: options.path ?? '',
     timeoutMs: undefined,
@@ -223,16 +220,40 @@ export async function readText(
     abortCause: () => 'caller' as const,
     hint: options.hint,
   };
+  const scope = heldScopes.get(response);
+  heldScopes.delete(response);
+  let result: { text: string; truncated: boolean };
   try {
     const read = readBody(response, maxBytes, ctx, options.truncate === true);
-    const result = await (options.signal
+    result = await (options.signal
       ? raceAbort(read, options.signal).catch((error: unknown) => {
           if (options.signal?.aborted) response.body?.cancel().catch(() => undefined);
           throw error;
         })
       : read);
-    return options.truncate === true ? result : result.text;
   } catch (error) {
+    scope?.dispose();
+    try {
+      ctx.origin = new URL(response.url).origin;
+    } catch {}
     throw bodyReadError(error, ctx);
   }
+  // The body is over (read to the end, or cut and cancelled): its request's time limit can go now
+  // rather than when it would have fired, and a body read to the end frees its signal for reuse.
+  if (result.truncated) scope?.dispose();
+  else scope?.recycle();
+  return options.truncate === true ? result : result.text;
+}
+
+/** The scopes still bounding bodies that `request()` or `fetch()` handed to their caller. */
+const heldScopes = new WeakMap<Response, SignalScope>();
+
+/**
+ * Ties a handed-over response to the scope that still bounds its body, so that {@link readText}
+ * can end that scope once it has read the body, instead of leaving its timer to run out.
+ * @param response - the response handed to the caller
+ * @param scope - the scope of its attempt
+ */
+export function holdUntilRead(response: Response, scope: SignalScope): void {
+  heldScopes.set(response, scope);
 }

@@ -33,8 +33,11 @@ export interface HttpCall {
   readonly fetch: typeof fetch;
   readonly url: URL;
   readonly method: string;
-  /** Sent as they are; copied before a redirect changes them. */
-  readonly headers: Headers;
+  /**
+   * Sent as they are; copied before a redirect changes them. A record's names are lower case and
+   * already valid (it spares fetch copying a `Headers` it validated once already).
+   */
+  readonly headers: Headers | Readonly<Record<string, string>>;
   readonly body: BodyInit | null;
   /** Whether the body can be sent again (a retry, a redirect that keeps it). */
   readonly replayable: boolean;
@@ -78,7 +81,8 @@ export interface HttpOutcome {
   deniedRetryAfterMs: number | undefined;
   /**
    * The last attempt's signal scope. Without `readBody` it still bounds the response's body:
-   * dispose it once the body is read (or handed over). Already disposed with `readBody`.
+   * dispose it once the body is read (or handed over). With `readBody` it is over (recycled): do
+   * not use its signal.
    */
   scope: SignalScope;
 }
@@ -99,27 +103,13 @@ export interface HttpOutcome {
 export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
   for (let attempt = 0; ; attempt++) {
     const retriesLeft = attempt < call.retries;
-    // One timer: whichever of the attempt's limit and the time left fires first.
+    // The scope waits for whichever of the attempt's limit and the time left comes first.
     const left = call.deadline === undefined ? undefined : Math.max(1, call.deadline - Date.now());
-    const scope = signalScope(call.signals, [
-      left === undefined || (call.timeoutMs !== undefined && call.timeoutMs <= left)
-        ? call.timeoutMs
-        : left,
-    ]);
+    const scope = signalScope(call.signals, [call.timeoutMs, left]);
     let outcome: HttpOutcome;
     try {
       const signal = scope.signal;
-      let response = await call.fetch(call.url, {
-        ...call.extra,
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        redirect: 'manual',
-        signal,
-      });
-      let crossedOrigin = false;
-      if (call.redirect !== 'manual' && isRedirect(response.status))
-        ({ response, crossedOrigin } = await follow(call, response, signal));
+      const { response, crossedOrigin } = await follow(call, signal);
       const read = call.readBody;
       const text =
         read === undefined
@@ -146,7 +136,8 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
       await pause(delayMs, call, mapped);
       continue;
     }
-    if (call.readBody) scope.dispose();
+    // The body is read to the end: nothing can be aborted through the signal any more.
+    if (call.readBody) scope.recycle();
     const { response } = outcome;
     if (!retriesLeft || !call.retryStatuses.has(response.status)) return outcome;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
@@ -160,39 +151,28 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
   }
 }
 
-/** A status a redirect may be followed for (304 is an answer, not a redirect). */
-function isRedirect(status: number): boolean {
-  return status >= 300 && status <= 399 && status !== 304;
-}
-
-/**
- * The rest of an attempt whose first answer is a 3xx: the redirects `call.redirect` allows, by the
- * origin rules. The first fetch is made by the caller, so a call without a redirect costs no more.
- */
+/** One attempt: fetch, then the redirects `call.redirect` allows, by the origin rules. */
 async function follow(
   call: HttpCall,
-  first: Response,
   signal: AbortSignal,
 ): Promise<{ response: Response; crossedOrigin: boolean }> {
   let url = call.url;
   let method = call.method;
   let body = call.body;
-  let headers = call.headers;
+  let headers: HttpCall['headers'] = call.headers;
   let crossedOrigin = false;
   for (let hop = 0; ; hop++) {
-    const response =
-      hop === 0
-        ? first
-        : await call.fetch(url, {
-            ...call.extra,
-            method,
-            headers,
-            body,
-            redirect: 'manual',
-            signal,
-          });
+    const response = await call.fetch(url, {
+      ...call.extra,
+      method,
+      headers,
+      body,
+      redirect: 'manual',
+      signal,
+    });
     const { status } = response;
-    if (call.redirect === 'manual' || !isRedirect(status)) return { response, crossedOrigin };
+    if (call.redirect === 'manual' || status < 300 || status > 399 || status === 304)
+      return { response, crossedOrigin };
     const location = response.headers.get('location');
     if (location === null) return { response, crossedOrigin };
     const where = `${call.method} ${call.url.pathname}`;
@@ -229,18 +209,19 @@ async function follow(
     }
     if (crossesWithBody || (keepsBody && !call.replayable)) return { response, crossedOrigin };
     discard(response);
+    // The call's own headers are never changed: the first redirect works on a copy.
     if (headers === call.headers) headers = new Headers(headers);
+    const copy = headers as Headers;
     // The token and every credential-like header never cross origins; once dropped, they stay dropped.
     if (next.origin !== url.origin) {
       crossedOrigin = true;
-      for (const name of [...headers.keys()])
-        if (!CROSS_ORIGIN_HEADERS.has(name)) headers.delete(name);
+      for (const name of [...copy.keys()]) if (!CROSS_ORIGIN_HEADERS.has(name)) copy.delete(name);
     }
     if (switchesToGet) {
       method = 'GET';
       body = null;
-      headers.delete('content-type');
-      headers.delete('content-length');
+      copy.delete('content-type');
+      copy.delete('content-length');
     }
     url = next;
   }

@@ -34,7 +34,8 @@ export class LiveTokenSource {
   readonly #origin: string;
   readonly #session: NonNullable<HttpFailure['session']>;
   readonly #headers: Readonly<Record<string, string>>;
-  #fixedHeaders: Headers | undefined;
+  /** The headers, built once, as a record (see HttpCall.headers) when they never change. */
+  #fixedHeaders: Readonly<Record<string, string>> | undefined;
 
   constructor(config: ResolvedConfig, log: SdkLogger) {
     if (!config.pullUrl || !config.clientId)
@@ -197,13 +198,15 @@ export class LiveTokenSource {
     forceRefresh: boolean,
     callerSignal: AbortSignal | undefined,
     deadline: number,
-  ): Promise<Headers> {
+  ): Promise<Headers | Readonly<Record<string, string>>> {
     if (this.#fixedHeaders !== undefined) return this.#fixedHeaders;
     const authorization = await this.#authorization(forceRefresh, callerSignal, deadline);
     const headers = new Headers(this.#headers);
     if (authorization) headers.set('authorization', authorization);
-    if (this.#config.session.kind !== 'provider') this.#fixedHeaders = headers;
-    return headers;
+    if (this.#config.session.kind === 'provider') return headers;
+    // Validated by Headers once; lower-case names, as a record needs.
+    this.#fixedHeaders = Object.freeze(Object.fromEntries(headers));
+    return this.#fixedHeaders;
   }
 
   async #authorization(

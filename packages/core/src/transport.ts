@@ -11,7 +11,12 @@ import {
   AuthSecTokenRejectedError,
   isAuthSecError,
 } from './errors.js';
-import { type BodyReadContext, readCappedText } from './http-body.js';
+import {
+  type BodyAbortCause,
+  type BodyReadContext,
+  holdUntilRead,
+  readCappedText,
+} from './http-body.js';
 import { callWithRetries, discard } from './http-call.js';
 import type { SdkLogger } from './logger.js';
 import { joinPath, type OriginPolicy } from './origins.js';
@@ -25,7 +30,8 @@ const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 export interface OutgoingRequest {
   url: URL;
   method: string;
-  headers: Headers;
+  /** The request's own copy; a record's names are lower case and its values already valid. */
+  headers: Headers | Record<string, string>;
   body: BodyInit | null;
   /** Whether the body can be sent again (for a redirect, a retry, or the retry after a 401). */
   replayable: boolean;
@@ -68,7 +74,8 @@ export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method.toUpperCase());
 }
 
-function isReplayable(body: BodyInit | null | undefined): boolean {
+/** True unless the body is a stream, which can be read only once. */
+export function isReplayable(body: BodyInit | null | undefined): boolean {
   return (
     body === null ||
     body === undefined ||
@@ -207,7 +214,9 @@ export class Transport {
       policy.totalTimeoutMs === undefined ? undefined : Date.now() + policy.totalTimeoutMs;
     for (let afterRejection = false; ; afterRejection = true) {
       // The request's headers are its own copy (fromFetchArgs, buildRequest).
-      request.headers.set('authorization', `Bearer ${facts.token}`);
+      const bearer = `Bearer ${facts.token}`;
+      if (request.headers instanceof Headers) request.headers.set('authorization', bearer);
+      else request.headers.authorization = bearer;
       const { response, crossedOrigin, scope } = await callWithRetries({
         fetch: this.#config.fetch,
         url: request.url,
@@ -299,9 +308,15 @@ export class Transport {
   }
 }
 
-/** A response whose body its attempt's scope still bounds; the read's context is built only for a read. */
-class Held implements HeldResponse {
+/**
+ * A response whose body its attempt's scope still bounds. It is its own body-read context (the
+ * read's facts are asked for only when a read fails), so a read allocates nothing of its own.
+ */
+class Held implements HeldResponse, BodyReadContext {
   readonly response: Response;
+  readonly peer = 'the API';
+  readonly method: string;
+  readonly signal: AbortSignal | undefined;
   readonly #request: OutgoingRequest;
   readonly #policy: SendPolicy;
   readonly #scope: SignalScope | undefined;
@@ -315,45 +330,58 @@ class Held implements HeldResponse {
     closeSignal: AbortSignal,
   ) {
     this.response = response;
+    this.method = request.method;
+    this.signal = scope?.signal;
     this.#request = request;
     this.#policy = policy;
     this.#scope = scope;
     this.#closeSignal = closeSignal;
   }
 
+  get origin(): string {
+    return this.#request.url.origin;
+  }
+
+  get path(): string {
+    return this.#request.url.pathname;
+  }
+
+  /** The limit that fired (the attempt's, or what was left of the call's). */
+  get timeoutMs(): number | undefined {
+    return this.#scope?.firedLimitMs ?? this.#policy.timeoutMs ?? this.#policy.totalTimeoutMs;
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    return this.#scope === undefined ? work : this.#scope.race(work);
+  }
+
+  abortCause(): BodyAbortCause {
+    return this.#closeSignal.aborted
+      ? 'closed'
+      : this.#request.signal?.aborted
+        ? 'caller'
+        : 'timeout';
+  }
+
   async read(maxBytes: number): Promise<string> {
     const scope = this.#scope;
-    const request = this.#request;
-    const policy = this.#policy;
-    const closeSignal = this.#closeSignal;
-    const ctx: BodyReadContext = {
-      peer: 'the API',
-      // Asked only for an error's message: a URL's origin and path are built on each read.
-      get origin() {
-        return request.url.origin;
-      },
-      method: request.method,
-      get path() {
-        return request.url.pathname;
-      },
-      // Asked when a read fails: the limit that fired (the attempt's, or what was left of the call's).
-      get timeoutMs() {
-        return scope?.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs;
-      },
-      signal: scope?.signal,
-      race: scope && ((work) => scope.race(work)),
-      abortCause: () =>
-        closeSignal.aborted ? 'closed' : request.signal?.aborted ? 'caller' : 'timeout',
-    };
+    let text: string;
     try {
-      return await readCappedText(this.response, maxBytes, ctx);
-    } finally {
+      text = await readCappedText(this.response, maxBytes, this);
+    } catch (error) {
       scope?.dispose();
+      throw error;
     }
+    // Read to the end: the fetch is over, and its signal can serve another call.
+    scope?.recycle();
+    return text;
   }
 
   handOver(): void {
-    this.#scope?.release(this.#closeSignal);
+    const scope = this.#scope;
+    if (scope === undefined) return;
+    scope.release(this.#closeSignal);
+    holdUntilRead(this.response, scope);
   }
 
   done(): void {
