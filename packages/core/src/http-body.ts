@@ -93,15 +93,37 @@ export async function readCappedText(
   ctx: BodyReadContext,
 ): Promise<string> {
   try {
-    const read = readBody(response, maxBytes, ctx);
+    // The common answer, uncompressed with a declared length within the cap: read it whole.
+    const read =
+      plainText(response, maxBytes) ??
+      readBody(response, maxBytes, ctx).then((result) => result.text);
     const { signal } = ctx;
-    if (!signal) return (await read).text;
-    return (await (ctx.race ? ctx.race(read) : raceAbort(read, signal))).text;
+    if (!signal) return await read;
+    return await (ctx.race ? ctx.race(read) : raceAbort(read, signal));
   } catch (error) {
     // Never await cancel(): on a cloned (tee'd) body it settles only when every branch is cancelled.
     if (ctx.signal?.aborted) response.body?.cancel().catch(() => undefined);
     throw bodyReadError(error, ctx);
   }
+}
+
+/**
+ * The body as text when nothing can break the cap: no compression and a declared length within
+ * it (the connection framing ends the body there). Otherwise undefined: {@link readBody} decides.
+ */
+function plainText(response: Response, maxBytes: number): Promise<string> | undefined {
+  const encoding = response.headers.get('content-encoding');
+  // An uncompressed body cannot outgrow its declared length (the connection framing ends it).
+  return declaredLength(response) <= maxBytes &&
+    (encoding === null || encoding.trim().toLowerCase() === 'identity')
+    ? response.text()
+    : undefined;
+}
+
+/** The declared `content-length`, or NaN (which no comparison passes). */
+function declaredLength(response: Response): number {
+  // Number(undefined) is NaN, where Number(null) would be 0.
+  return Number(response.headers.get('content-length') ?? undefined);
 }
 
 async function readBody(
@@ -125,23 +147,13 @@ async function readBody(
             : 'Pass a larger maxResponseBytes, or use client.request() and read the body yourself.'),
       },
     );
-  const length = response.headers.get('content-length');
-  const declared = length === null ? Number.NaN : Number(length);
-  if (!truncate && Number.isFinite(declared) && declared > maxBytes) {
+  if (!truncate && declaredLength(response) > maxBytes) {
     response.body?.cancel().catch(() => undefined);
     throw tooLarge();
   }
   if (!response.body) return { text: '', truncated: false };
-  const encoding = response.headers.get('content-encoding');
-  if (
-    Number.isFinite(declared) &&
-    declared <= maxBytes &&
-    (encoding === null || encoding.trim().toLowerCase() === 'identity')
-  ) {
-    // An uncompressed body cannot outgrow its declared length (the connection framing ends it),
-    // so the cap is already enforced and the plain read is the fast one.
-    return { text: await response.text(), truncated: false };
-  }
+  const plain = plainText(response, maxBytes);
+  if (plain) return { text: await plain, truncated: false };
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let size = 0;
