@@ -195,7 +195,8 @@ export interface ReadTextOptions {
  * Reads a response body as text, never holding more than `maxBytes` of it: the one capped body
  * reader of the SDK and its adapters. A failed read is a typed AuthSec error (a cut connection an
  * {@link AuthSecNetworkError}, an abort an {@link AuthSecAbortedError}); the raw error, which can
- * hold the request, is dropped.
+ * hold the request, is dropped. On a response from `client.request()` or `client.fetch()`, it also
+ * ends that request's time limit once the body has been read (or cut).
  * @example
  * ```ts
  * const response = await client.request('/v1/report');
