@@ -35,21 +35,6 @@ interface Follower {
 /** The scopes following each signal: one real listener per signal, however many scopes follow it. */
 const followers = new WeakMap<AbortSignal, Set<Follower>>();
 
-/** Signals that keep their one shared listener once they have it: see {@link anchorSignal}. */
-const anchored = new WeakSet<AbortSignal>();
-
-/**
- * Marks a long-lived signal the SDK owns (a client's close signal) so that scopes following it
- * share one event listener that stays until it aborts, instead of adding and removing it each
- * time the number of followers goes from 0 to 1 and back: calls one after another then touch no
- * event listener at all. The signal carries that one listener, never more; a scope's `dispose()`
- * and `release()` still stop it following.
- * @param signal - a signal that lives as long as its owner
- */
-export function anchorSignal(signal: AbortSignal): void {
-  anchored.add(signal);
-}
-
 /** Calls `follower.onParentAbort` once when `signal` aborts, sharing one event listener among all followers. */
 function follow(signal: AbortSignal, follower: Follower): void {
   let set = followers.get(signal);
@@ -61,10 +46,10 @@ function follow(signal: AbortSignal, follower: Follower): void {
   set.add(follower);
 }
 
-/** Stops `follower` following `signal`; the event listener goes with the last follower (unless anchored). */
+/** Stops `follower` following `signal`; the event listener goes with the last follower. */
 function unfollow(signal: AbortSignal, follower: Follower): void {
   const set = followers.get(signal);
-  if (set === undefined || !set.delete(follower) || set.size > 0 || anchored.has(signal)) return;
+  if (set === undefined || !set.delete(follower) || set.size > 0) return;
   followers.delete(signal);
   signal.removeEventListener('abort', notifyFollowers);
 }
@@ -232,7 +217,8 @@ class Scope implements SignalScope, Follower {
       if (ms !== undefined && (limit === undefined || ms < limit)) limit = ms;
     if (limit === undefined) return;
     this.#limitMs = limit;
-    this.deadline = now() + (limit > 0 ? limit : 0);
+    // Past 2^31 - 1 ms a runtime fires a timer at once: such a limit waits 24.8 days instead.
+    this.deadline = now() + (limit > 0 ? Math.min(limit, 2147483647) : 0);
     timed.add(this);
     armBy(this.deadline);
   }

@@ -1,6 +1,6 @@
 // AuthSecClient: the delegation token lifecycle behind two calls, getDelegationToken() and its info.
 
-import { anchorSignal } from './abort.js';
+import { signalScope } from './abort.js';
 import {
   type AuthSecClientOptions as ConfigOptions,
   type ResolvedConfig,
@@ -76,8 +76,9 @@ export class AuthSecClient {
   constructor(options: AuthSecClientOptions = {}) {
     const config = resolveConfig(options);
     this.#config = config;
-    // Every pull and request follows the close signal: one listener on it for the client's life.
-    anchorSignal(this.#closer.signal);
+    // Every pull and request follows the close signal. A scope that follows it for the client's
+    // life keeps its one shared listener in place, so calls one after another add and remove none.
+    signalScope([this.#closer.signal]);
     this.#log = createSdkLogger({
       level: config.logLevel,
       format: config.logFormat,

@@ -2,7 +2,7 @@
 
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { anchorSignal, signalScope } from '../src/abort.js';
+import { signalScope } from '../src/abort.js';
 import { holdUntilRead, readText } from '../src/http-body.js';
 import { apiWorld } from './api-world.js';
 
@@ -54,10 +54,10 @@ describe('signalScope on a long-lived signal', () => {
   });
 });
 
-describe("an anchored signal (a client's close signal)", () => {
+describe("a long-lived follower (a client's own scope on its close signal)", () => {
   it('keeps one listener while scopes come and go one after another, and its abort still reaches them', () => {
     const parent = new AbortController();
-    anchorSignal(parent.signal);
+    const kept = signalScope([parent.signal]);
     for (let i = 0; i < 10; i++) signalScope([parent.signal], [60_000]).dispose();
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
     const live = signalScope([parent.signal], [60_000]);
@@ -67,6 +67,7 @@ describe("an anchored signal (a client's close signal)", () => {
     parent.abort(new Error('closed'));
     expect(live.signal.aborted).toBe(true);
     expect(live.cause).toBe('parent');
+    expect(kept.signal.aborted).toBe(true);
     expect(released.signal.aborted).toBe(false);
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
   });
@@ -198,6 +199,20 @@ describe('SignalScope.recycle', () => {
     expect(next.signal).toBe(scope.signal);
     expect(next.signal.aborted).toBe(false);
     next.dispose();
+  });
+});
+
+describe('time limits beyond what a timer can hold', () => {
+  it('a limit past 2^31 - 1 ms neither fires at once nor spins', async () => {
+    const far = signalScope([], [3_000_000_000]);
+    const near = signalScope([], [30]);
+    await expect(near.race(new Promise(() => undefined))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    expect(far.signal.aborted).toBe(false);
+    far.dispose();
+    await tick();
+    expect(warnings.map((w) => w.name)).not.toContain('TimeoutOverflowWarning');
   });
 });
 
