@@ -1,5 +1,6 @@
 // AuthSecClient: the delegation token lifecycle behind two calls, getDelegationToken() and its info.
 
+import { signalScope } from './abort.js';
 import {
   type AuthSecClientOptions as ConfigOptions,
   type ResolvedConfig,
@@ -75,6 +76,9 @@ export class AuthSecClient {
   constructor(options: AuthSecClientOptions = {}) {
     const config = resolveConfig(options);
     this.#config = config;
+    // Every pull and request follows the close signal. A scope that follows it for the client's
+    // life keeps its one shared listener in place, so calls one after another add and remove none.
+    signalScope([this.#closer.signal]);
     this.#log = createSdkLogger({
       level: config.logLevel,
       format: config.logFormat,
@@ -230,11 +234,11 @@ export class AuthSecClient {
    * const res = await client.request('/secure-vault/records', { query: { limit: 10 } });
    * ```
    */
-  request(path: string | URL, options: AuthSecRequestOptions = {}): Promise<Response> {
-    return this.#sendRequest(path, options).then(({ held }) => {
-      held.handOver();
-      return held.response;
-    });
+  async request(path: string | URL, options: AuthSecRequestOptions = {}): Promise<Response> {
+    const request = buildRequest(this.#transport, path, options);
+    const held = await sendExpectingSuccess(this.#transport, request, options, this.#config);
+    held.handOver();
+    return held.response;
   }
 
   /**
@@ -255,14 +259,9 @@ export class AuthSecClient {
     path: string | URL,
     options: AuthSecRequestJsonOptions<T> = {},
   ): Promise<T> {
-    const { request, held } = await this.#sendRequest(path, options);
-    return readJson(held, request, options);
-  }
-
-  async #sendRequest(path: string | URL, options: AuthSecRequestOptions) {
     const request = buildRequest(this.#transport, path, options);
     const held = await sendExpectingSuccess(this.#transport, request, options, this.#config);
-    return { request, held };
+    return readJson(held, request, options);
   }
 
   /**

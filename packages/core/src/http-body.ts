@@ -1,7 +1,7 @@
 // Reads response bodies with a size cap, so a hostile or broken server cannot exhaust memory, and
 // turns every failure of a body read into a typed AuthSec error.
 
-import { raceAbort } from './abort.js';
+import { raceAbort, type SignalScope } from './abort.js';
 import {
   AuthSecAbortedError,
   AuthSecClosedError,
@@ -32,6 +32,11 @@ export interface BodyReadContext {
   timeoutMs: number | undefined;
   /** Aborts the read: its reason becomes the failure. */
   signal?: AbortSignal | undefined;
+  /**
+   * Waits on the read while honouring `signal`, when the owner of `signal` can do that without an
+   * event listener (a signal scope's `race`). @default raceAbort on `signal`
+   */
+  race?: (<T>(work: Promise<T>) => Promise<T>) | undefined;
   /** Why `signal` aborted, asked once a read fails (a timeout when not known). */
   abortCause?: () => BodyAbortCause | undefined;
 }
@@ -88,16 +93,37 @@ export async function readCappedText(
   ctx: BodyReadContext,
 ): Promise<string> {
   try {
-    const read = readBody(response, maxBytes, ctx).then((result) => result.text);
-    if (!ctx.signal) return await read;
-    return await raceAbort(read, ctx.signal).catch((error: unknown) => {
-      // Never await cancel(): on a cloned (tee'd) body it settles only when every branch is cancelled.
-      if (ctx.signal?.aborted) response.body?.cancel().catch(() => undefined);
-      throw error;
-    });
+    // The common answer, uncompressed with a declared length within the cap: read it whole.
+    const read =
+      plainText(response, maxBytes) ??
+      readBody(response, maxBytes, ctx).then((result) => result.text);
+    const { signal } = ctx;
+    if (!signal) return await read;
+    return await (ctx.race ? ctx.race(read) : raceAbort(read, signal));
   } catch (error) {
+    // Never await cancel(): on a cloned (tee'd) body it settles only when every branch is cancelled.
+    if (ctx.signal?.aborted) response.body?.cancel().catch(() => undefined);
     throw bodyReadError(error, ctx);
   }
+}
+
+/**
+ * The body as text when nothing can break the cap: no compression and a declared length within
+ * it (the connection framing ends the body there). Otherwise undefined: {@link readBody} decides.
+ */
+function plainText(response: Response, maxBytes: number): Promise<string> | undefined {
+  const encoding = response.headers.get('content-encoding');
+  // An uncompressed body cannot outgrow its declared length (the connection framing ends it).
+  return declaredLength(response) <= maxBytes &&
+    (encoding === null || encoding.trim().toLowerCase() === 'identity')
+    ? response.text()
+    : undefined;
+}
+
+/** The declared `content-length`, or NaN (which no comparison passes). */
+function declaredLength(response: Response): number {
+  // Number(undefined) is NaN, where Number(null) would be 0.
+  return Number(response.headers.get('content-length') ?? undefined);
 }
 
 async function readBody(
@@ -121,23 +147,13 @@ async function readBody(
             : 'Pass a larger maxResponseBytes, or use client.request() and read the body yourself.'),
       },
     );
-  const declared = Number(response.headers.get('content-length'));
-  if (!truncate && Number.isFinite(declared) && declared > maxBytes) {
+  if (!truncate && declaredLength(response) > maxBytes) {
     response.body?.cancel().catch(() => undefined);
     throw tooLarge();
   }
   if (!response.body) return { text: '', truncated: false };
-  const encoding = response.headers.get('content-encoding');
-  if (
-    Number.isFinite(declared) &&
-    declared <= maxBytes &&
-    response.headers.has('content-length') &&
-    (encoding === null || encoding.trim().toLowerCase() === 'identity')
-  ) {
-    // An uncompressed body cannot outgrow its declared length (the connection framing ends it),
-    // so the cap is already enforced and the plain read is the fast one.
-    return { text: await response.text(), truncated: false };
-  }
+  const plain = plainText(response, maxBytes);
+  if (plain) return { text: await plain, truncated: false };
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let size = 0;
@@ -179,7 +195,8 @@ export interface ReadTextOptions {
  * Reads a response body as text, never holding more than `maxBytes` of it: the one capped body
  * reader of the SDK and its adapters. A failed read is a typed AuthSec error (a cut connection an
  * {@link AuthSecNetworkError}, an abort an {@link AuthSecAbortedError}); the raw error, which can
- * hold the request, is dropped.
+ * hold the request, is dropped. On a response from `client.request()` or `client.fetch()`, it also
+ * ends that request's time limit once the body has been read (or cut).
  * @example
  * ```ts
  * const response = await client.request('/v1/report');
@@ -205,13 +222,10 @@ export async function readText(
       },
     );
   }
-  let origin = 'the API';
-  try {
-    origin = new URL(response.url).origin;
-  } catch {}
   const ctx = {
     peer: 'the API' as const,
-    origin,
+    // Only an error's message needs it: filled in then.
+    origin: 'the API',
     method: options.method ?? '',
     path: options.path ?? '',
     timeoutMs: undefined,
@@ -219,16 +233,40 @@ export async function readText(
     abortCause: () => 'caller' as const,
     hint: options.hint,
   };
+  const scope = heldScopes.get(response);
+  heldScopes.delete(response);
+  let result: { text: string; truncated: boolean };
   try {
     const read = readBody(response, maxBytes, ctx, options.truncate === true);
-    const result = await (options.signal
+    result = await (options.signal
       ? raceAbort(read, options.signal).catch((error: unknown) => {
           if (options.signal?.aborted) response.body?.cancel().catch(() => undefined);
           throw error;
         })
       : read);
-    return options.truncate === true ? result : result.text;
   } catch (error) {
+    scope?.dispose();
+    try {
+      ctx.origin = new URL(response.url).origin;
+    } catch {}
     throw bodyReadError(error, ctx);
   }
+  // The body is over (read to the end, or cut and cancelled): its request's time limit can go now
+  // rather than when it would have fired, and a body read to the end frees its signal for reuse.
+  if (result.truncated) scope?.dispose();
+  else scope?.recycle();
+  return options.truncate === true ? result : result.text;
+}
+
+/** The scopes still bounding bodies that `request()` or `fetch()` handed to their caller. */
+const heldScopes = new WeakMap<Response, SignalScope>();
+
+/**
+ * Ties a handed-over response to the scope that still bounds its body, so that {@link readText}
+ * can end that scope once it has read the body, instead of leaving its timer to run out.
+ * @param response - the response handed to the caller
+ * @param scope - the scope of its attempt
+ */
+export function holdUntilRead(response: Response, scope: SignalScope): void {
+  heldScopes.set(response, scope);
 }

@@ -1,7 +1,7 @@
 // The one HTTP path of core: attempts, time limits, backoff, Retry-After, redirects and bounded body
 // reads, for the pull, authorized requests and the verifier's calls to AuthSec alike.
 
-import { raceAbort, type SignalScope, signalScope } from './abort.js';
+import { type SignalScope, signalScope } from './abort.js';
 import { backoffCeiling, fullJitter } from './backoff.js';
 import {
   type AuthSecError,
@@ -33,8 +33,11 @@ export interface HttpCall {
   readonly fetch: typeof fetch;
   readonly url: URL;
   readonly method: string;
-  /** Sent as they are; copied before a redirect changes them. */
-  readonly headers: Headers;
+  /**
+   * Sent as they are; copied before a redirect changes them. A record's names are lower case and
+   * already valid (it spares fetch copying a `Headers` it validated once already).
+   */
+  readonly headers: Headers | Readonly<Record<string, string>>;
   readonly body: BodyInit | null;
   /** Whether the body can be sent again (a retry, a redirect that keeps it). */
   readonly replayable: boolean;
@@ -78,7 +81,8 @@ export interface HttpOutcome {
   deniedRetryAfterMs: number | undefined;
   /**
    * The last attempt's signal scope. Without `readBody` it still bounds the response's body:
-   * dispose it once the body is read (or handed over). Already disposed with `readBody`.
+   * dispose it once the body is read (or handed over). With `readBody` it is over (recycled): do
+   * not use its signal.
    */
   scope: SignalScope;
 }
@@ -99,16 +103,13 @@ export interface HttpOutcome {
 export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
   for (let attempt = 0; ; attempt++) {
     const retriesLeft = attempt < call.retries;
-    // One timer: whichever of the attempt's limit and the time left fires first.
+    // The scope waits for whichever of the attempt's limit and the time left comes first.
     const left = call.deadline === undefined ? undefined : Math.max(1, call.deadline - Date.now());
-    const scope = signalScope(call.signals, [
-      left === undefined || (call.timeoutMs !== undefined && call.timeoutMs <= left)
-        ? call.timeoutMs
-        : left,
-    ]);
+    const scope = signalScope(call.signals, [call.timeoutMs, left]);
     let outcome: HttpOutcome;
     try {
-      const { response, crossedOrigin } = await follow(call, scope.signal);
+      const signal = scope.signal;
+      const { response, crossedOrigin } = await follow(call, signal);
       const read = call.readBody;
       const text =
         read === undefined
@@ -116,7 +117,8 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
           : await readCappedText(response, read.maxBytes, {
               ...read,
               timeoutMs: call.timeoutMs,
-              signal: scope.signal,
+              signal,
+              race: (work) => scope.race(work),
               // The caller's signals (close, caller, budget) are told apart by mapFailure.
               abortCause: () => (scope.cause === 'parent' ? 'caller' : 'timeout'),
             });
@@ -134,7 +136,8 @@ export async function callWithRetries(call: HttpCall): Promise<HttpOutcome> {
       await pause(delayMs, call, mapped);
       continue;
     }
-    if (call.readBody) scope.dispose();
+    // The body is read to the end: nothing can be aborted through the signal any more.
+    if (call.readBody) scope.recycle();
     const { response } = outcome;
     if (!retriesLeft || !call.retryStatuses.has(response.status)) return outcome;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
@@ -156,7 +159,7 @@ async function follow(
   let url = call.url;
   let method = call.method;
   let body = call.body;
-  let headers = call.headers;
+  let headers: HttpCall['headers'] = call.headers;
   let crossedOrigin = false;
   for (let hop = 0; ; hop++) {
     const response = await call.fetch(url, {
@@ -206,18 +209,19 @@ async function follow(
     }
     if (crossesWithBody || (keepsBody && !call.replayable)) return { response, crossedOrigin };
     discard(response);
+    // The call's own headers are never changed: the first redirect works on a copy.
     if (headers === call.headers) headers = new Headers(headers);
+    const copy = headers as Headers;
     // The token and every credential-like header never cross origins; once dropped, they stay dropped.
     if (next.origin !== url.origin) {
       crossedOrigin = true;
-      for (const name of [...headers.keys()])
-        if (!CROSS_ORIGIN_HEADERS.has(name)) headers.delete(name);
+      for (const name of [...copy.keys()]) if (!CROSS_ORIGIN_HEADERS.has(name)) copy.delete(name);
     }
     if (switchesToGet) {
       method = 'GET';
       body = null;
-      headers.delete('content-type');
-      headers.delete('content-length');
+      copy.delete('content-type');
+      copy.delete('content-length');
     }
     url = next;
   }
@@ -232,11 +236,10 @@ async function pause(ms: number, call: HttpCall, failure: AuthSecError | undefin
   const scope = signalScope(call.signals);
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await raceAbort(
+    await scope.race(
       new Promise((resolve) => {
         timer = setTimeout(resolve, ms);
       }),
-      scope.signal,
     );
   } catch {
     throw call.aborted();

@@ -1,6 +1,6 @@
 // Live mode's token source: the contract's pull, with timeouts, retries, Retry-After and a size cap.
 
-import { raceAbort, type SignalScope, signalScope } from './abort.js';
+import { type SignalScope, signalScope } from './abort.js';
 import type { ResolvedConfig } from './config.js';
 import {
   AuthSecAbortedError,
@@ -34,7 +34,8 @@ export class LiveTokenSource {
   readonly #origin: string;
   readonly #session: NonNullable<HttpFailure['session']>;
   readonly #headers: Readonly<Record<string, string>>;
-  #fixedHeaders: Headers | undefined;
+  /** The headers, built once, as a record (see HttpCall.headers) when they never change. */
+  #fixedHeaders: Readonly<Record<string, string>> | undefined;
 
   constructor(config: ResolvedConfig, log: SdkLogger) {
     if (!config.pullUrl || !config.clientId)
@@ -65,25 +66,13 @@ export class LiveTokenSource {
    * @throws AuthSecError for every failure, never a raw fetch error
    */
   async fetchToken(options: { signal?: AbortSignal } = {}): Promise<TokenFacts> {
-    const { totalTimeoutMs } = this.#config;
-    // A timer and listeners, never AbortSignal.timeout/any: see signalScope.
-    const budget = signalScope([options.signal], [totalTimeoutMs]);
-    try {
-      return await this.#pull(budget, options.signal, Date.now() + totalTimeoutMs);
-    } finally {
-      budget.dispose();
-    }
-  }
-
-  async #pull(
-    budget: SignalScope,
-    callerSignal: AbortSignal | undefined,
-    deadline: number,
-  ): Promise<TokenFacts> {
-    const signal = budget.signal;
     const config = this.#config;
+    const callerSignal = options.signal;
+    // No budget signal of its own: each attempt's one timer fires at its own limit or at the
+    // deadline, whichever is first, and no wait between attempts passes the deadline.
+    const deadline = Date.now() + config.totalTimeoutMs;
     for (let forceRefresh = false; ; forceRefresh = true) {
-      const headers = await this.#requestHeaders(forceRefresh, signal, callerSignal);
+      const headers = await this.#requestHeaders(forceRefresh, callerSignal, deadline);
       const { response, text, deniedRetryAfterMs } = await callWithRetries({
         fetch: config.fetch,
         url: this.#url,
@@ -93,7 +82,7 @@ export class LiveTokenSource {
         replayable: true,
         // The pull never follows a redirect: the session credential must not leave baseUrl's origin.
         redirect: 'manual',
-        signals: [signal],
+        signals: [callerSignal],
         timeoutMs: config.timeoutMs,
         deadline,
         retries: config.maxRetries,
@@ -105,7 +94,7 @@ export class LiveTokenSource {
           method: 'GET',
           path: this.#path,
         },
-        mapFailure: (error, attempt) => this.#map(error, attempt, signal, callerSignal),
+        mapFailure: (error, attempt) => this.#map(error, attempt, callerSignal),
         aborted: () => abortError(callerSignal, config.totalTimeoutMs, this.#path),
         onRetry: (attempt, why) => {
           if (!this.#log.enabled('info')) return;
@@ -207,30 +196,35 @@ export class LiveTokenSource {
    */
   async #requestHeaders(
     forceRefresh: boolean,
-    signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
-  ): Promise<Headers> {
+    deadline: number,
+  ): Promise<Headers | Readonly<Record<string, string>>> {
     if (this.#fixedHeaders !== undefined) return this.#fixedHeaders;
-    const authorization = await this.#authorization(forceRefresh, signal, callerSignal);
+    const authorization = await this.#authorization(forceRefresh, callerSignal, deadline);
     const headers = new Headers(this.#headers);
     if (authorization) headers.set('authorization', authorization);
-    if (this.#config.session.kind !== 'provider') this.#fixedHeaders = headers;
-    return headers;
+    if (this.#config.session.kind === 'provider') return headers;
+    // Validated by Headers once; lower-case names, as a record needs.
+    this.#fixedHeaders = Object.freeze(Object.fromEntries(headers));
+    return this.#fixedHeaders;
   }
 
   async #authorization(
     forceRefresh: boolean,
-    signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
+    deadline: number,
   ): Promise<string | undefined> {
     const session = this.#config.session;
     if (session.kind === 'none') return undefined;
     if (session.kind === 'static') return `Bearer ${session.value}`;
     let value: unknown;
+    // The provider may take its time: the caller's signal and the time left still bound it.
+    const scope = signalScope([callerSignal], [deadline - Date.now()]);
     try {
-      value = await raceAbort(Promise.resolve(session.provide({ forceRefresh })), signal);
+      value = await scope.race(Promise.resolve(session.provide({ forceRefresh })));
     } catch (error) {
-      if (signal.aborted) throw abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
+      if (scope.signal.aborted)
+        throw abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
       throw new AuthSecUnauthenticatedError(
         'The sessionToken function failed, so the pull was not sent.',
         {
@@ -240,6 +234,8 @@ export class LiveTokenSource {
           cause: isAuthSecError(error) ? error : undefined,
         },
       );
+    } finally {
+      scope.dispose();
     }
     if (typeof value !== 'string' || value.trim() === '' || /\s/.test(value.trim())) {
       throw new AuthSecUnauthenticatedError(
@@ -254,22 +250,17 @@ export class LiveTokenSource {
     return `Bearer ${value.trim()}`;
   }
 
-  #map(
-    error: unknown,
-    attempt: SignalScope,
-    signal: AbortSignal,
-    callerSignal: AbortSignal | undefined,
-  ): AuthSecError {
-    // Once the pull's signal aborted (budget, close, caller), a failed read or attempt is the
-    // abort's doing, whatever error the read reported.
-    if (signal.aborted && (!isAuthSecError(error) || isTransient(error))) {
-      return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
-    }
+  #map(error: unknown, attempt: SignalScope, callerSignal: AbortSignal | undefined): AuthSecError {
+    const { timeoutMs, maxRetries, totalTimeoutMs } = this.#config;
+    // The attempt's share of the budget ran out (a limit other than timeoutMs: the time left), or
+    // the caller's signal (the client's close) aborted: the pull's end, told the budget's way,
+    // whatever error the attempt or its body read reported.
+    const ended =
+      callerSignal?.aborted === true ||
+      (attempt.cause === 'timeout' && attempt.firedLimitMs !== timeoutMs);
+    if (ended && (!isAuthSecError(error) || isTransient(error)))
+      return abortError(callerSignal, totalTimeoutMs, this.#path);
     if (isAuthSecError(error)) return error;
-    const { timeoutMs, maxRetries } = this.#config;
-    // The attempt's share of the budget ran out: the budget's end, told the budget's way.
-    if (attempt.cause === 'timeout' && attempt.firedLimitMs !== timeoutMs)
-      return abortError(callerSignal, this.#config.totalTimeoutMs, this.#path);
     if (attempt.cause === 'timeout') {
       return new AuthSecTimeoutError(
         `AuthSec did not answer within ${timeoutMs} ms (${maxRetries + 1} attempt${maxRetries === 0 ? '' : 's'}).`,

@@ -6,6 +6,7 @@ import type { StandardSchemaV1 } from './standard-schema.js';
 import {
   type HeldResponse,
   isIdempotent,
+  isReplayable,
   type OutgoingRequest,
   type Transport,
 } from './transport.js';
@@ -64,19 +65,28 @@ export function buildRequest(
         url.searchParams.append(name, String(item));
     }
   }
-  const headers = new Headers(options.headers);
   let body: BodyInit | null = options.body ?? null;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  if (options.json !== undefined) body = JSON.stringify(options.json);
+  let headers: Headers | Record<string, string>;
+  if (options.headers === undefined) {
+    // Without headers of the caller's, a record: fetch validates it once, where a Headers object
+    // would be validated here and again when fetch copies it.
+    headers =
+      options.json === undefined
+        ? { accept: 'application/json' }
+        : { 'content-type': 'application/json', accept: 'application/json' };
+  } else {
+    headers = new Headers(options.headers);
+    if (options.json !== undefined && !headers.has('content-type'))
+      headers.set('content-type', 'application/json');
+    if (!headers.has('accept')) headers.set('accept', 'application/json');
   }
-  if (!headers.has('accept')) headers.set('accept', 'application/json');
   return {
     url,
     method,
     headers,
     body,
-    replayable: !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream),
+    replayable: isReplayable(body),
     signal: options.signal,
     extra: {},
   };

@@ -11,7 +11,12 @@ import {
   AuthSecTokenRejectedError,
   isAuthSecError,
 } from './errors.js';
-import { type BodyReadContext, readCappedText } from './http-body.js';
+import {
+  type BodyAbortCause,
+  type BodyReadContext,
+  holdUntilRead,
+  readCappedText,
+} from './http-body.js';
 import { callWithRetries, discard } from './http-call.js';
 import type { SdkLogger } from './logger.js';
 import { joinPath, type OriginPolicy } from './origins.js';
@@ -25,7 +30,8 @@ const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 export interface OutgoingRequest {
   url: URL;
   method: string;
-  headers: Headers;
+  /** The request's own copy; a record's names are lower case and its values already valid. */
+  headers: Headers | Record<string, string>;
   body: BodyInit | null;
   /** Whether the body can be sent again (for a redirect, a retry, or the retry after a 401). */
   replayable: boolean;
@@ -68,7 +74,8 @@ export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method.toUpperCase());
 }
 
-function isReplayable(body: BodyInit | null | undefined): boolean {
+/** True unless the body is a stream, which can be read only once. */
+export function isReplayable(body: BodyInit | null | undefined): boolean {
   return (
     body === null ||
     body === undefined ||
@@ -207,7 +214,9 @@ export class Transport {
       policy.totalTimeoutMs === undefined ? undefined : Date.now() + policy.totalTimeoutMs;
     for (let afterRejection = false; ; afterRejection = true) {
       // The request's headers are its own copy (fromFetchArgs, buildRequest).
-      request.headers.set('authorization', `Bearer ${facts.token}`);
+      const bearer = `Bearer ${facts.token}`;
+      if (request.headers instanceof Headers) request.headers.set('authorization', bearer);
+      else request.headers.authorization = bearer;
       const { response, crossedOrigin, scope } = await callWithRetries({
         fetch: this.#config.fetch,
         url: request.url,
@@ -270,31 +279,7 @@ export class Transport {
     policy: SendPolicy,
     scope: SignalScope | undefined,
   ): HeldResponse {
-    const ctx: BodyReadContext = {
-      peer: 'the API',
-      origin: request.url.origin,
-      method: request.method,
-      path: request.url.pathname,
-      // Asked when a read fails: the limit that fired (the attempt's, or what was left of the call's).
-      get timeoutMs() {
-        return scope?.firedLimitMs ?? policy.timeoutMs ?? policy.totalTimeoutMs;
-      },
-      signal: scope?.signal,
-      abortCause: () =>
-        this.#closeSignal.aborted ? 'closed' : request.signal?.aborted ? 'caller' : 'timeout',
-    };
-    return {
-      response,
-      read: async (maxBytes) => {
-        try {
-          return await readCappedText(response, maxBytes, ctx);
-        } finally {
-          scope?.dispose();
-        }
-      },
-      handOver: () => scope?.release(this.#closeSignal),
-      done: () => scope?.dispose(),
-    };
+    return new Held(response, request, policy, scope, this.#closeSignal);
   }
 
   #mapFailure(
@@ -320,5 +305,86 @@ export class Transport {
       method: request.method,
       hint: 'Check the URL and that this machine can reach the API.',
     });
+  }
+}
+
+/**
+ * A response whose body its attempt's scope still bounds. It is its own body-read context (the
+ * read's facts are asked for only when a read fails), so a read allocates nothing of its own.
+ */
+class Held implements HeldResponse, BodyReadContext {
+  readonly response: Response;
+  readonly peer = 'the API';
+  readonly method: string;
+  readonly signal: AbortSignal | undefined;
+  readonly #request: OutgoingRequest;
+  readonly #policy: SendPolicy;
+  readonly #scope: SignalScope | undefined;
+  readonly #closeSignal: AbortSignal;
+
+  constructor(
+    response: Response,
+    request: OutgoingRequest,
+    policy: SendPolicy,
+    scope: SignalScope | undefined,
+    closeSignal: AbortSignal,
+  ) {
+    this.response = response;
+    this.method = request.method;
+    this.signal = scope?.signal;
+    this.#request = request;
+    this.#policy = policy;
+    this.#scope = scope;
+    this.#closeSignal = closeSignal;
+  }
+
+  get origin(): string {
+    return this.#request.url.origin;
+  }
+
+  get path(): string {
+    return this.#request.url.pathname;
+  }
+
+  /** The limit that fired (the attempt's, or what was left of the call's). */
+  get timeoutMs(): number | undefined {
+    return this.#scope?.firedLimitMs ?? this.#policy.timeoutMs ?? this.#policy.totalTimeoutMs;
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    return this.#scope === undefined ? work : this.#scope.race(work);
+  }
+
+  abortCause(): BodyAbortCause {
+    return this.#closeSignal.aborted
+      ? 'closed'
+      : this.#request.signal?.aborted
+        ? 'caller'
+        : 'timeout';
+  }
+
+  async read(maxBytes: number): Promise<string> {
+    const scope = this.#scope;
+    let text: string;
+    try {
+      text = await readCappedText(this.response, maxBytes, this);
+    } catch (error) {
+      scope?.dispose();
+      throw error;
+    }
+    // Read to the end: the fetch is over, and its signal can serve another call.
+    scope?.recycle();
+    return text;
+  }
+
+  handOver(): void {
+    const scope = this.#scope;
+    if (scope === undefined) return;
+    scope.release(this.#closeSignal);
+    holdUntilRead(this.response, scope);
+  }
+
+  done(): void {
+    this.#scope?.dispose();
   }
 }
