@@ -180,11 +180,15 @@ function nodeBin(version) {
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
     console.log(`Fetching Node ${version}: npm pack ${pkg}`);
-    const pack = spawnSync('npm', ['pack', pkg, '--silent', '--pack-destination', partial], {
-      cwd: partial,
-      encoding: 'utf8',
-      env,
-    });
+    const pack = spawnSync(
+      'npm',
+      ['pack', pkg, '--loglevel=error', '--pack-destination', partial],
+      {
+        cwd: partial,
+        encoding: 'utf8',
+        env,
+      },
+    );
     const tgz = readdirSync(partial).find((f) => f.endsWith('.tgz'));
     if (pack.status !== 0 || !tgz) {
       rmSync(partial, { recursive: true, force: true });

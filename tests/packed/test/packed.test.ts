@@ -74,8 +74,10 @@ const cleanEnv: NodeJS.ProcessEnv = Object.fromEntries(
 function run(command: string, args: string[], cwd: string, env = cleanEnv): Promise<Run> {
   return new Promise((resolve) => {
     execFile(command, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
+      if (!error) return resolve({ code: 0, output: `${stdout}${stderr}` });
+      // A command that could not start (ENOENT: pnpm not on PATH) has a string code and no output.
+      const code = typeof error.code === 'number' ? error.code : 1;
+      resolve({ code, output: `${stdout}${stderr}` || error.message });
     });
   });
 }
