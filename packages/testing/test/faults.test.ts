@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthSecTestServer } from '../src/index.js';
+import { AuthSecTestServer, closedPortUrl } from '../src/index.js';
 import { call, pull } from './helpers.js';
 
 let server: AuthSecTestServer;
@@ -193,5 +193,21 @@ describe('pull faults', () => {
     await setup();
     expect(() => server.injectPullFault({ type: 'status', status: 99 })).toThrow(RangeError);
     expect(() => server.injectPullFault({ type: 'hang' }, { times: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('closedPortUrl', () => {
+  it('gives a loopback URL where a connection is refused at once', async () => {
+    const url = await closedPortUrl();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const error = await fetch(`${url}/authsec/uflow/sdk/delegation-token`).then(
+      () => undefined,
+      (e: unknown) => e as Error & { cause?: { code?: string } },
+    );
+    expect(error?.cause?.code).toBe('ECONNREFUSED');
+  });
+
+  it('refuses a host that is not loopback', async () => {
+    await expect(closedPortUrl('0.0.0.0')).rejects.toThrow(/loopback only/);
   });
 });
