@@ -127,6 +127,24 @@ describe('pull faults', () => {
     expect(server.pulls[0]?.status).toBe(0);
   });
 
+  it('close() ends a delayed pull at once instead of answering it after the delay', async () => {
+    await setup();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    server.injectPullFault({ type: 'delay', ms: 60_000 });
+    const pending = fetch(server.pullUrl(clientId)).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await server.waitForRequests(1, { kind: 'pull' });
+    const started = performance.now();
+    await server.close();
+    expect(await pending).toBe('cut');
+    // Well short of the delay: the wait ended with close(), and no timer outlives the server.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(timers()).toBe(before);
+  });
+
   it('fails the next N pulls with 429 and Retry-After, then answers normally', async () => {
     await setup();
     server.injectPullFault({ type: 'status', status: 429, retryAfter: 7 }, { times: 2 });
