@@ -14,9 +14,10 @@ import {
   DownstreamServer,
 } from '@authsec/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthSecClientOptions } from '../src/client.js';
 import { AuthSecClient } from '../src/client.js';
-import type { AuthSecClientOptions } from '../src/config.js';
 import {
+  AuthSecClosedError,
   AuthSecDelegationExpiredError,
   AuthSecDelegationNotFoundError,
   type AuthSecError,
@@ -27,6 +28,7 @@ import {
   AuthSecTimeoutError,
   AuthSecTokenRejectedError,
 } from '../src/errors.js';
+import { MemoryTokenStore } from '../src/token-store.js';
 import { createDelegationTokenVerifier } from '../src/verify.js';
 import { captureLogger, expectNoSecrets, manualClock, type Setup, setup } from './support.js';
 
@@ -489,7 +491,39 @@ describe('revocation and a rejecting API', () => {
 });
 
 describe('close()', () => {
-  it('no timer or socket keeps the process alive after close(): a process that pulled, requested and verified exits on its own', async () => {
+  it('close() while the shared store hangs: the pending call ends at once with AuthSecClosedError, no outage warning', async () => {
+    const t = await start({ client: { timeoutMs: 20_000 } });
+    let reached: () => void = () => undefined;
+    const storeRead = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    /** A store that never answers a read, as a Redis that stopped responding. */
+    class HangingStore extends MemoryTokenStore {
+      override get(): Promise<string | undefined> {
+        reached();
+        return new Promise(() => undefined);
+      }
+    }
+    const log = captureLogger();
+    const client = clientOf(t.server, t.clientId, {
+      store: new HangingStore(),
+      logger: log,
+      logLevel: 'debug',
+      timeoutMs: 20_000,
+    });
+    const pending = client.getDelegationToken();
+    await storeRead;
+    // Far below the store's 20 s call limit: close() ends the wait, not the limit.
+    const { error } = await within(0, async () => {
+      await client.close();
+      return pending;
+    });
+    expectTyped(error, AuthSecClosedError, /closed/i);
+    expect(log.lines.filter((line) => line.fields?.event === 'store.unavailable')).toEqual([]);
+    expect(t.server.pulls).toHaveLength(0);
+  });
+
+  it('no timer or socket keeps the process alive after close(): a process that pulled, requested and verified exits on its own, with a pull, a request and a store read in flight', async () => {
     const server = await AuthSecTestServer.start();
     const hanging = await AuthSecTestServer.start();
     hanging.injectPullFault({ type: 'hang' }, { times: Number.POSITIVE_INFINITY });
@@ -558,6 +592,7 @@ describe('close()', () => {
         sub: string;
         pendingPull: string;
         pendingRequest: string;
+        pendingStoreRead: string;
         resources: string[];
         closedAt: number;
       };
@@ -566,6 +601,7 @@ describe('close()', () => {
         sub: agent.spiffeId,
         pendingPull: 'ERR_AUTHSEC_CLOSED',
         pendingRequest: 'ERR_AUTHSEC_CLOSED',
+        pendingStoreRead: 'ERR_AUTHSEC_CLOSED',
       });
       // It exits on its own, at once: no timer, socket or listener of core held the loop. (Idle
       // keep-alive sockets may still be listed as resources: fetch unrefs them, so they hold nothing.)
