@@ -59,12 +59,16 @@ export class StoreLink {
   /** The client's key, or `undefined` when the store is in an outage or the key cannot be made. */
   async key(): Promise<string | undefined> {
     if (this.#skipping()) return undefined;
+    // A session provider that never answers must not hold the call: bounded as a store call is.
+    const scope = signalScope([this.#o.closeSignal], [this.#o.callTimeoutMs]);
     try {
-      this.#key = await this.#o.deriveKey();
+      this.#key = await raceAbort(this.#o.deriveKey(), scope.signal);
       return this.#key;
     } catch {
-      // The session provider failed: the pull reports that properly, without the store.
+      // The session provider failed or is too slow: the pull reports that properly, without the store.
       return undefined;
+    } finally {
+      scope.dispose();
     }
   }
 

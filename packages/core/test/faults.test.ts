@@ -226,6 +226,26 @@ describe('AuthSec unreachable or slow', () => {
     expect(t.server.pulls).toHaveLength(3);
     expect(retries(t.log)).toBe(2);
   });
+  it.each([
+    ['without', undefined],
+    ['with', () => new MemoryTokenStore()],
+  ])(
+    'a session provider that never answers, %s a shared store: AuthSecTimeoutError within timeoutMs + totalTimeoutMs, nothing sent',
+    async (_, store) => {
+      const t = await start({ server: { generation: 'session' } });
+      const client = clientOf(t.server, t.clientId, {
+        sessionToken: () => new Promise<string>(() => undefined),
+        timeoutMs: 500,
+        totalTimeoutMs: 1_500,
+        ...(store && { store: store() }),
+      });
+      // The store's key needs the credential too: that wait is bounded by timeoutMs, the pull's by
+      // totalTimeoutMs.
+      const { error } = await within(500 + 1_500, () => client.getDelegationToken());
+      expectTyped(error, AuthSecTimeoutError, /1500 ms budget/);
+      expect(t.server.pulls).toHaveLength(0);
+    },
+  );
 });
 
 describe('AuthSec failing', () => {
