@@ -282,6 +282,22 @@ describe('AuthSec failing', () => {
     expectTyped(error, AuthSecHttpError, /503/, [t.token]);
   });
 
+  it('5xx storm at the protected API: AuthSecHttpError after maxRetries + 1 attempts, one pull, within totalTimeoutMs', async () => {
+    const t = await start();
+    const api = await DownstreamServer.start({ routes: { '/records': { status: 503 } } });
+    closers.push(() => api.close());
+    const client = clientOf(t.server, t.clientId, {
+      downstreamUrl: api.url,
+      maxRetries: 2,
+      totalTimeoutMs: 10_000,
+    });
+    const { error } = await within(10_000, () => client.requestJson('/records'));
+    expectTyped(error, AuthSecHttpError, /503/, [t.token]);
+    expect(error).toMatchObject({ status: 503 });
+    expect(api.requestsTo('/records')).toHaveLength(3);
+    expect(t.server.pulls).toHaveLength(1);
+  });
+
   it('429 with Retry-After in seconds: waits that long once, then a valid token', async () => {
     const t = await start();
     t.server.injectPullFault({ type: 'status', status: 429, retryAfter: 1 });
