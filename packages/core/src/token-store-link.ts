@@ -1,5 +1,6 @@
 // The token cache's side of a shared TokenStore: bounded calls, one warning per outage, locking.
 
+import { raceAbort, signalScope } from './abort.js';
 import type { SdkLogger } from './logger.js';
 import { parseStoredToken, serializeTokenFacts } from './shared-token.js';
 import type { TokenStore, TokenStoreLock } from './token-store.js';
@@ -58,12 +59,16 @@ export class StoreLink {
   /** The client's key, or `undefined` when the store is in an outage or the key cannot be made. */
   async key(): Promise<string | undefined> {
     if (this.#skipping()) return undefined;
+    // A session provider that never answers must not hold the call: bounded as a store call is.
+    const scope = signalScope([this.#o.closeSignal], [this.#o.callTimeoutMs]);
     try {
-      this.#key = await this.#o.deriveKey();
+      this.#key = await raceAbort(this.#o.deriveKey(), scope.signal);
       return this.#key;
     } catch {
-      // The session provider failed: the pull reports that properly, without the store.
+      // The session provider failed or is too slow: the pull reports that properly, without the store.
       return undefined;
+    } finally {
+      scope.dispose();
     }
   }
 
@@ -172,15 +177,11 @@ export class StoreLink {
 
   async #call<T>(operation: string, run: () => Promise<T> | undefined): Promise<T | typeof FAILED> {
     if (this.#skipping()) return FAILED;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Bounded by the call's time limit and by close(): a hung store never holds a closed client
+    // (or the process, the timer is unref'd) for callTimeoutMs.
+    const scope = signalScope([this.#o.closeSignal], [this.#o.callTimeoutMs]);
     try {
-      const bounded = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${this.#o.callTimeoutMs} ms`)),
-          this.#o.callTimeoutMs,
-        );
-      });
-      const value = (await Promise.race([Promise.resolve(run()), bounded])) as T;
+      const value = (await raceAbort(Promise.resolve(run()), scope.signal)) as T;
       if (this.#down) {
         this.#down = false;
         this.#o.log.log(
@@ -192,10 +193,17 @@ export class StoreLink {
       }
       return value;
     } catch (error) {
-      this.#failed(operation, error);
+      // Closing is not an outage: no warning, and the store is not marked down.
+      if (scope.cause === 'parent') return FAILED;
+      this.#failed(
+        operation,
+        scope.cause === 'timeout'
+          ? new Error(`no answer within ${this.#o.callTimeoutMs} ms`)
+          : error,
+      );
       return FAILED;
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      scope.dispose();
     }
   }
 

@@ -140,6 +140,8 @@ export class AuthSecTestServer {
   readonly #faults = new FaultQueue();
   readonly #requests: RequestLog;
   readonly #now: () => number;
+  // Ends pending delays so close() never leaves a timer behind.
+  readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
 
   private constructor(
@@ -547,6 +549,7 @@ export class AuthSecTestServer {
    */
   close(): Promise<void> {
     this.#requests.close();
+    this.#closing.abort();
     this.#closed ??= new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -613,6 +616,7 @@ export class AuthSecTestServer {
       switches: this.switches,
       faults: this.#faults,
       now: this.#now,
+      closing: this.#closing.signal,
     };
     const expected =
       kind === 'pull' || kind === 'bundle' ? 'GET' : kind === 'other' ? undefined : 'POST';

@@ -16,6 +16,8 @@ export interface HandlerContext {
   readonly switches: ResolvedSwitches;
   readonly faults: FaultQueue;
   readonly now: () => number;
+  /** Aborted by the server's close(): a delayed answer stops waiting instead of outliving it. */
+  readonly closing: AbortSignal;
 }
 
 /** The `WWW-Authenticate` challenge the platform sends with its 401s. */

@@ -10,6 +10,7 @@ export {
   startAuthSecServer,
   VALIDATE_PATH,
 } from './authsec-server.js';
+export { closedPortUrl } from './closed-port.js';
 export {
   type DownstreamHandler,
   type DownstreamRequest,

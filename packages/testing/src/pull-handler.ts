@@ -1,5 +1,6 @@
 // GET /authsec/uflow/sdk/delegation-token: the agent's pull, with every generation's quirks and faults.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type HandlerContext, rejectSession } from './context.js';
 import { isUuid, mergeDefined } from './encoding.js';
 import { dropMidBody, htmlErrorPage, type PullFault, retryAfterValue } from './faults.js';
@@ -45,7 +46,14 @@ export function successBody(
 export async function handlePull(ctx: HandlerContext): Promise<void> {
   const fault = ctx.faults.take();
   if (fault && fault.type !== 'delay' && (await answerFault(ctx, fault))) return;
-  if (fault?.type === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+  if (fault?.type === 'delay') {
+    try {
+      await sleep(fault.ms, undefined, { signal: ctx.closing });
+    } catch {
+      ctx.res.destroy(); // the server closed while the answer waited
+      return;
+    }
+  }
   const { res, switches, state } = ctx;
 
   let callerId: string | undefined;

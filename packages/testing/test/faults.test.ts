@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthSecTestServer } from '../src/index.js';
+import { AuthSecTestServer, closedPortUrl } from '../src/index.js';
 import { call, pull } from './helpers.js';
 
 let server: AuthSecTestServer;
@@ -127,6 +127,24 @@ describe('pull faults', () => {
     expect(server.pulls[0]?.status).toBe(0);
   });
 
+  it('close() ends a delayed pull at once instead of answering it after the delay', async () => {
+    await setup();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    server.injectPullFault({ type: 'delay', ms: 60_000 });
+    const pending = fetch(server.pullUrl(clientId)).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await server.waitForRequests(1, { kind: 'pull' });
+    const started = performance.now();
+    await server.close();
+    expect(await pending).toBe('cut');
+    // Well short of the delay: the wait ended with close(), and no timer outlives the server.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(timers()).toBe(before);
+  });
+
   it('fails the next N pulls with 429 and Retry-After, then answers normally', async () => {
     await setup();
     server.injectPullFault({ type: 'status', status: 429, retryAfter: 7 }, { times: 2 });
@@ -193,5 +211,21 @@ describe('pull faults', () => {
     await setup();
     expect(() => server.injectPullFault({ type: 'status', status: 99 })).toThrow(RangeError);
     expect(() => server.injectPullFault({ type: 'hang' }, { times: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('closedPortUrl', () => {
+  it('gives a loopback URL where a connection is refused at once', async () => {
+    const url = await closedPortUrl();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const error = await fetch(`${url}/authsec/uflow/sdk/delegation-token`).then(
+      () => undefined,
+      (e: unknown) => e as Error & { cause?: { code?: string } },
+    );
+    expect(error?.cause?.code).toBe('ECONNREFUSED');
+  });
+
+  it('refuses a host that is not loopback', async () => {
+    await expect(closedPortUrl('0.0.0.0')).rejects.toThrow(/loopback only/);
   });
 });
