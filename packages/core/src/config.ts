@@ -7,6 +7,7 @@ import {
   numberWhere,
   oneOf,
   POSITIVE_MS,
+  printable,
   readEnv,
   readRawEnv,
   SettingsReader,
@@ -448,13 +449,13 @@ function resolveAllowedOrigins(
   const source = sourceName('allowedOrigins', given, 'AUTHSEC_ALLOWED_ORIGINS');
   const entries: readonly unknown[] = Array.isArray(given.value)
     ? given.value
-    : String(given.value)
+    : printable(given.value)
         .split(',')
         .map((e) => e.trim())
         .filter((e) => e !== '');
   const origins: string[] = [];
   for (const entry of entries) {
-    const parsed = parseOrigin(String(entry));
+    const parsed = parseOrigin(printable(entry));
     if ('problem' in parsed) s.problems.push(`${source}: ${parsed.problem}`);
     else if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
   }
