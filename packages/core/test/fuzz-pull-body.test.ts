@@ -1,63 +1,35 @@
 // Property tests: any 200 pull body gives the right token facts or AuthSecResponseError, through a real server.
 
-import { AuthSecTestServer } from '@authsec/testing';
 import { fc, test } from '@fast-check/vitest';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthSecClient } from '../src/client.js';
 import { AuthSecResponseError } from '../src/errors.js';
 import type { DelegationTokenInfo } from '../src/token-info.js';
+import { type PullFixture, startPullFixture } from './fuzz-pull.js';
 import { FUZZ_RUNS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 
 const RUNS = { numRuns: FUZZ_RUNS };
 const DAY_MS = 86_400_000;
 
-let server: AuthSecTestServer;
-let client: AuthSecClient;
+let pull: PullFixture;
 let clientId: string;
 let token: string;
 let claims: Record<string, unknown>;
 let valid: Record<string, unknown>;
 
 beforeAll(async () => {
-  server = await AuthSecTestServer.start();
-  const agent = await server.createDelegatedAgent({
+  pull = await startPullFixture({
     permissions: ['read:records', 'write:notes'],
     audience: ['orders-api'],
   });
-  clientId = agent.agent.clientId;
-  token = agent.delegation.token;
+  ({ clientId, token } = pull);
   claims = decodeJwt(token) as Record<string, unknown>;
-  valid = server.expectedPullBody(clientId) as Record<string, unknown>;
-  // No retries: each property run is exactly one pull, answered by the queued raw body.
-  client = new AuthSecClient({
-    baseUrl: server.url,
-    clientId,
-    maxRetries: 0,
-    logLevel: 'silent',
-    env: {},
-  });
+  valid = pull.server.expectedPullBody(clientId) as Record<string, unknown>;
 });
-afterAll(async () => {
-  await client.close();
-  await server.close();
-});
+afterAll(() => pull.close());
 
-/** Pulls once with `body` as AuthSec's 200 answer; returns the info or the error thrown. */
-async function pullWith(body: string): Promise<DelegationTokenInfo | Error> {
-  server.injectPullFault({ type: 'raw', status: 200, contentType: 'application/json', body });
-  const pullsBefore = server.requestCount;
-  client.invalidate();
-  try {
-    return await client.getDelegationTokenInfo();
-  } catch (error) {
-    return error as Error;
-  } finally {
-    // The queued body was used by exactly this pull: no retry, no second pull.
-    expect(server.requestCount).toBe(pullsBefore + 1);
-  }
-}
+const pullWith = (body: string) => pull.pullWith(body);
 
 /** The error a broken body must give: AuthSecResponseError naming field paths, never the token. */
 function expectResponseError(result: DelegationTokenInfo | Error): AuthSecResponseError {
