@@ -70,10 +70,12 @@ export class OriginPolicy {
       !url.password
     )
       return;
+    // Only an http(s) URL's path is a path: a `blob:` URL's is a whole URL, credentials included.
+    const web = protocol === 'https:' || protocol === 'http:';
     const refuse = (why: string, hint: string) => {
       throw new AuthSecOriginNotAllowedError(
         `Refused to send the delegation token to ${url.origin}: ${why}. Nothing was sent.`,
-        { origin: url.origin, method, path: url.pathname, hint },
+        { origin: url.origin, method, ...(web && { path: url.pathname }), hint },
       );
     };
     if (url.username || url.password) {
