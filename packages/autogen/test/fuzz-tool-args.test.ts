@@ -13,10 +13,10 @@ import {
   expandPath,
   type FunctionMap,
 } from '../src/index.js';
-import { FUZZ_RUNS } from './fuzz-runs.js';
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoToken } from './helpers.js';
 
-const RUNS = { numRuns: FUZZ_RUNS };
+const RUNS = FUZZ_PARAMS;
 const API_PATH = '/v1';
 
 let servers: { authsec: AuthSecTestServer; api: DownstreamServer; other: DownstreamServer };
@@ -137,7 +137,7 @@ async function call(name: string, args: string) {
   return result;
 }
 
-describe('fuzzed tool calls', () => {
+describe('fuzzed tool calls', { timeout: FUZZ_TIMEOUT_MS }, () => {
   test.prop([text], RUNS)(
     'a path parameter: exactly one segment under the API path, or ERR_AUTOGEN_INVALID_ARGUMENTS with nothing sent',
     async (raw) => {

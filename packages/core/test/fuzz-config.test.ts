@@ -6,9 +6,9 @@ import { describe, expect } from 'vitest';
 import { type ResolvedConfig, resolveConfig, UUID_RE } from '../src/config.js';
 import { AuthSecConfigError } from '../src/errors.js';
 import { isLoopbackHostname } from '../src/loopback.js';
-import { FUZZ_RUNS } from './fuzz-runs.js';
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 
-const RUNS = { numRuns: FUZZ_RUNS };
+const RUNS = FUZZ_PARAMS;
 const ID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';
 const BASE = 'https://prod.api.authsec.ai';
 
@@ -109,7 +109,7 @@ function expectServerUrl(value: string): void {
   expect(value.slice(url.origin.length)).not.toMatch(/\/\//);
 }
 
-describe('fuzzed configuration values', () => {
+describe('fuzzed configuration values', { timeout: FUZZ_TIMEOUT_MS }, () => {
   const credentialExamples: [{ text: string; secrets: string[] }][] = [
     // Found by these properties: credentials with an `@`, after one slash, or after no scheme.
     [{ text: 'file://a@b:S3cr3tPw0rd1@prod.api.authsec.ai', secrets: ['S3cr3tPw0rd1'] }],

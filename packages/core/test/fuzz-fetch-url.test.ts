@@ -5,10 +5,10 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthSecClient } from '../src/client.js';
 import { AuthSecConfigError, AuthSecOriginNotAllowedError } from '../src/errors.js';
-import { FUZZ_RUNS } from './fuzz-runs.js';
+import { FUZZ_PARAMS, FUZZ_RUNS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 
-const RUNS = { numRuns: FUZZ_RUNS };
+const RUNS = FUZZ_PARAMS;
 const PREFIX = '/api';
 
 let authsec: AuthSecTestServer;
@@ -215,7 +215,7 @@ function toEvil(location: string): string {
 
 const outcomes = { sent: 0, refused: 0 };
 
-describe('fuzzed URLs given to client.fetch()', () => {
+describe('fuzzed URLs given to client.fetch()', { timeout: FUZZ_TIMEOUT_MS }, () => {
   test.prop([target, form], {
     ...RUNS,
     // Found by this property: credentials leaked through a blob: URL's path and a backslashed URL.

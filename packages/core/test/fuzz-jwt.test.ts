@@ -8,11 +8,11 @@ import type { AuthSecTokenErrorReason } from '../src/errors.js';
 import { AuthSecResponseError, AuthSecTokenError } from '../src/errors.js';
 import { type VerifyDelegationTokenOptions, verifyDelegationToken } from '../src/verify.js';
 import { type PullFixture, startPullFixture } from './fuzz-pull.js';
-import { FUZZ_RUNS } from './fuzz-runs.js';
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 import { clock, delegationClaims, jwks, rsaKey, type TestKey } from './verify-support.js';
 
-const RUNS = { numRuns: FUZZ_RUNS };
+const RUNS = FUZZ_PARAMS;
 const MAX_TOKEN_CHARS = 16 * 1024;
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const utf8 = new TextEncoder();
@@ -124,7 +124,7 @@ function assemble(head: Record<string, unknown>, payload: unknown, signature: st
 
 // ---- the client: a pulled token is decoded (not verified) and checked for shape ----
 
-describe('fuzzed tokens in the pull body', () => {
+describe('fuzzed tokens in the pull body', { timeout: FUZZ_TIMEOUT_MS }, () => {
   let pull: PullFixture;
   let clientId: string;
   let validBody: Record<string, unknown>;
@@ -252,7 +252,7 @@ describe('fuzzed tokens in the pull body', () => {
 
 // ---- the verifier: forged tokens must all be refused with AuthSecTokenError ----
 
-describe('fuzzed tokens at verifyDelegationToken', () => {
+describe('fuzzed tokens at verifyDelegationToken', { timeout: FUZZ_TIMEOUT_MS }, () => {
   const ws = randomUUID();
   let key: TestKey;
   let options: VerifyDelegationTokenOptions;

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthSecResponseError } from '../src/errors.js';
 import type { DelegationTokenInfo } from '../src/token-info.js';
 import { type PullFixture, startPullFixture } from './fuzz-pull.js';
-import { FUZZ_RUNS } from './fuzz-runs.js';
+import { FUZZ_PARAMS, FUZZ_RUNS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 
-const RUNS = { numRuns: FUZZ_RUNS };
+const RUNS = FUZZ_PARAMS;
 const DAY_MS = 86_400_000;
 
 let pull: PullFixture;
@@ -240,7 +240,7 @@ function expectedInfo(body: Record<string, unknown>, expiresMs: number | undefin
 
 const outcomes = { accepted: 0, refused: 0 };
 
-describe('fuzzed pull bodies', () => {
+describe('fuzzed pull bodies', { timeout: FUZZ_TIMEOUT_MS }, () => {
   test.prop(
     [
       fc.record(fields),

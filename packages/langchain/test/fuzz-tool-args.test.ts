@@ -11,10 +11,10 @@ import {
   createAuthSecRequestTool,
   createAuthSecTool,
 } from '../src/index.js';
-import { FUZZ_RUNS } from './fuzz-runs.js';
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoToken } from './helpers.js';
 
-const RUNS = { numRuns: FUZZ_RUNS };
+const RUNS = FUZZ_PARAMS;
 const PREFIX = '/v1';
 
 let authsec: AuthSecTestServer;
@@ -113,7 +113,7 @@ function expectTokenOnlyAtApi(): void {
   for (const request of api.requests) expect(request.bearer).toBe(token);
 }
 
-describe('fuzzed tool arguments', () => {
+describe('fuzzed tool arguments', { timeout: FUZZ_TIMEOUT_MS }, () => {
   const getCustomer = () =>
     createAuthSecRequestTool({
       name: 'get_customer',

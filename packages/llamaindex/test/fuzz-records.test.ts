@@ -12,9 +12,9 @@ import {
   type DelegationTokenInfo,
   isAuthSecError,
 } from '../src/index.js';
-import { FUZZ_RUNS } from './fuzz-runs.js';
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 
-const RUNS = { numRuns: FUZZ_RUNS };
+const RUNS = FUZZ_PARAMS;
 
 let authsec: AuthSecTestServer;
 let api: DownstreamServer;
@@ -134,7 +134,7 @@ const SECURITY = [
   'authsec_mode',
 ];
 
-describe('fuzzed API answers to AuthSecReader.loadData()', () => {
+describe('fuzzed API answers to AuthSecReader.loadData()', { timeout: FUZZ_TIMEOUT_MS }, () => {
   test.prop([recordsBody], RUNS)(
     'any JSON: one Document per record, security metadata from the token alone, or AuthSecResponseError when there is no list',
     async ({ body }) => {
