@@ -384,6 +384,15 @@ function resolveClientId(
 ): ClientIdSetting {
   let raw: string | undefined;
   let source: string;
+  if (option !== undefined && option !== null && typeof option !== 'string') {
+    // Never ignored (which would leave a mock client): a UUID is always written as a string.
+    s.invalid(
+      'clientId',
+      'a string (the client id from the AuthSec dashboard)',
+      'AUTHSEC_AGENT_CLIENT_ID',
+    );
+    return { raw: undefined, value: undefined };
+  }
   if (typeof option === 'string' && option.trim() !== '') {
     raw = option;
     source = '`clientId`';

@@ -298,6 +298,18 @@ describe('fuzzed configuration values', { timeout: FUZZ_TIMEOUT_MS }, () => {
     'logFormat',
   ] as const;
 
+  const TYPES = {
+    baseUrl: 'string',
+    clientId: 'string',
+    mode: 'string',
+    sessionToken: 'string',
+    downstreamUrl: 'string',
+    timeoutMs: 'number',
+    totalTimeoutMs: 'number',
+    maxRetries: 'number',
+    refreshMarginSeconds: 'number',
+  } as const;
+
   test.prop([fc.dictionary(fc.constantFrom(...optionNames), fc.jsonValue({ maxDepth: 2 }))], {
     ...RUNS,
     // Found by this property: values without a string form made String() throw a TypeError.
@@ -306,11 +318,28 @@ describe('fuzzed configuration values', { timeout: FUZZ_TIMEOUT_MS }, () => {
       [{ allowedOrigins: [{ toString: '' }] }],
       [{ allowedOrigins: { toString: 1 } }],
       [{ logLevel: { valueOf: 1, toString: 1 } }],
+      // Found by this property: a clientId that is not a string was ignored, giving a mock client.
+      [{ clientId: 42 }],
+      [{ clientId: ['6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11'] }],
     ],
   })(
-    'options of any JSON type: a config or AuthSecConfigError, never another exception',
+    'options of any JSON type: a config or AuthSecConfigError naming each mistyped option, never another exception',
     (options) => {
       const result = outcome({ ...options, env: {} } as Parameters<typeof resolveConfig>[0]);
+      const mistyped = Object.entries(options).filter(
+        ([name, value]) =>
+          name in TYPES &&
+          value !== null &&
+          typeof value !== TYPES[name as keyof typeof TYPES] &&
+          // A blank string counts as not given where an env var exists (`timeoutMs: process.env.X`).
+          !(name === 'timeoutMs' && typeof value === 'string' && value.trim() === ''),
+      );
+      if (mistyped.length > 0) {
+        // Never ignored: a wrong type is a problem of its own (log settings only warn, by design).
+        expect(result).toBeInstanceOf(AuthSecConfigError);
+        const problems = (result as AuthSecConfigError).problems.join('\n');
+        for (const [name] of mistyped) expect(problems).toContain(name);
+      }
       if (result instanceof AuthSecConfigError) return;
       expect(Object.isFrozen(result)).toBe(true);
       if (result.mode === 'live') {
