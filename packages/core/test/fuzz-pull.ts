@@ -4,6 +4,9 @@ import { AuthSecTestServer, type DelegatedAgentOptions } from '@authsec/testing'
 import { expect } from 'vitest';
 import { AuthSecClient } from '../src/client.js';
 import type { DelegationTokenInfo } from '../src/token-info.js';
+import { captureLogger } from './support.js';
+
+const JWT_SHAPED = /eyJ[\w-]+\.[\w-]+\.[\w-]*/;
 
 export interface PullFixture {
   server: AuthSecTestServer;
@@ -12,7 +15,10 @@ export interface PullFixture {
   clientId: string;
   /** The token AuthSec delegated to the agent. */
   token: string;
-  /** Pulls once, AuthSec answering 200 with `body`; returns the info, or the error thrown. */
+  /**
+   * Pulls once, AuthSec answering 200 with `body`; returns the info, or the error thrown. The
+   * client logs at debug, and no line may hold a JWT-shaped string.
+   */
   pullWith(body: string): Promise<DelegationTokenInfo | Error>;
   close(): Promise<void>;
 }
@@ -22,11 +28,13 @@ export async function startPullFixture(agent?: DelegatedAgentOptions): Promise<P
   const server = await AuthSecTestServer.start();
   const { agent: made, delegation } = await server.createDelegatedAgent(agent);
   const clientId = made.clientId;
+  const log = captureLogger();
   const client = new AuthSecClient({
     baseUrl: server.url,
     clientId,
     maxRetries: 0,
-    logLevel: 'silent',
+    logLevel: 'debug',
+    logger: log,
     env: {},
   });
   return {
@@ -45,6 +53,8 @@ export async function startPullFixture(agent?: DelegatedAgentOptions): Promise<P
       } finally {
         // The queued body answered exactly this pull: no retry, no second pull.
         expect(server.requestCount).toBe(before + 1);
+        expect(JWT_SHAPED.test(log.text())).toBe(false);
+        log.lines.length = 0;
       }
     },
     async close() {
