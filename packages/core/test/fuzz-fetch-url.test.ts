@@ -5,6 +5,8 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthSecClient } from '../src/client.js';
 import { AuthSecConfigError, AuthSecOriginNotAllowedError } from '../src/errors.js';
+import { isLoopbackHostname } from '../src/loopback.js';
+import { OriginPolicy, parseOrigin } from '../src/origins.js';
 import { FUZZ_PARAMS, FUZZ_RUNS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 
@@ -330,6 +332,52 @@ describe('fuzzed URLs given to client.fetch()', { timeout: FUZZ_TIMEOUT_MS }, ()
       for (const request of api.requests) {
         expect(request.bearer === undefined || request.bearer === token).toBe(true);
       }
+    },
+  );
+
+  const spelling = fc.record({
+    scheme: fc.constantFrom('https', 'http', 'HTTPS'),
+    host: fc.constantFrom(
+      'b\u00fccher.example',
+      'xn--bcher-kva.example',
+      'B\u00dcCHER.example',
+      'api.example',
+      'API.Example',
+      'api.example.',
+      'localhost',
+      '127.0.0.1',
+      '127.000.000.001',
+      '[::1]',
+      '[0:0:0:0:0:0:0:1]',
+    ),
+    port: fc.constantFrom('', ':443', ':80', ':8443', ':08443'),
+  });
+  const spell = (s: { scheme: string; host: string; port: string }) =>
+    `${s.scheme}://${s.host}${s.port}`;
+
+  test.prop([spelling, spelling, fc.constantFrom('GET', 'POST')], RUNS)(
+    'an allowed origin in any spelling (IDN or punycode, case, default port) matches exactly the URLs of that origin',
+    (allowedSpelling, targetSpelling, method) => {
+      const allowed = parseOrigin(spell(allowedSpelling));
+      const target = new URL(`${spell(targetSpelling)}/docs?q=1`);
+      const webSafe = target.protocol === 'https:' || isLoopbackHostname(target.hostname);
+      if ('problem' in allowed) {
+        // Only plain http to a non-loopback host is refused as an allowed origin.
+        expect(allowedSpelling.scheme).toBe('http');
+        return;
+      }
+      const policy = new OriginPolicy([allowed.origin]);
+      const verdict = (() => {
+        try {
+          policy.assertAllowed(target, method);
+          return 'allowed';
+        } catch (error) {
+          expect(error).toBeInstanceOf(AuthSecOriginNotAllowedError);
+          expect((error as AuthSecOriginNotAllowedError).origin).toBe(target.origin);
+          return 'refused';
+        }
+      })();
+      expect(verdict).toBe(webSafe && target.origin === allowed.origin ? 'allowed' : 'refused');
     },
   );
 });
