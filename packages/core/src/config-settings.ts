@@ -6,6 +6,7 @@ import {
   defaultEnv,
   type Env,
   type Given,
+  printable,
   readEnv,
   readRawEnv,
   type SettingsReader,
@@ -41,6 +42,11 @@ export function resolveClientId(
 ): ClientIdSetting {
   let raw: string | undefined;
   let source: string;
+  if (option != null && typeof option !== 'string') {
+    // Never ignored (that would leave a mock client): a UUID is always written as a string.
+    s.invalid('clientId', 'a string', 'AUTHSEC_AGENT_CLIENT_ID');
+    return { raw: undefined, value: undefined };
+  }
   if (typeof option === 'string' && option.trim() !== '') {
     raw = option;
     source = '`clientId`';
@@ -104,13 +110,13 @@ export function resolveAllowedOrigins(
   const source = sourceName('allowedOrigins', given, 'AUTHSEC_ALLOWED_ORIGINS');
   const entries: readonly unknown[] = Array.isArray(given.value)
     ? given.value
-    : String(given.value)
+    : printable(given.value)
         .split(',')
         .map((e) => e.trim())
         .filter((e) => e !== '');
   const origins: string[] = [];
   for (const entry of entries) {
-    const parsed = parseOrigin(String(entry));
+    const parsed = parseOrigin(printable(entry));
     if ('problem' in parsed) s.problems.push(`${source}: ${parsed.problem}`);
     else if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
   }

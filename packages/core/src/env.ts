@@ -109,7 +109,7 @@ export class SettingsReader<O extends { env?: Env | undefined; fetch?: typeof fe
       rule.caseInsensitive && typeof raw === 'string' && from === 'env' ? raw.toLowerCase() : raw;
     const parsed = rule.parse(value, from);
     if (parsed !== undefined) return parsed;
-    const shown = String(value).slice(0, 20);
+    const shown = printable(value).slice(0, 20);
     if (rule.unknown === undefined)
       this.invalid(name, `${rule.expected}${rule.showValue ? ` (got '${shown}')` : ''}`, rule.env);
     else
@@ -176,6 +176,18 @@ export const SECONDS = {
   expected: 'a number of seconds, 0 or more',
   parse: numberWhere((n) => n >= 0),
 };
+
+/**
+ * `String(value)`, or its type when it has no string form (`{ toString: 1 }` from parsed JSON, a
+ * null-prototype object), so reporting a bad value never throws.
+ */
+export function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}
 
 function isFunction(value: unknown): value is typeof fetch {
   return typeof value === 'function';

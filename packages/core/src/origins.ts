@@ -2,6 +2,7 @@
 
 import { AuthSecOriginNotAllowedError } from './errors.js';
 import { isLoopbackHostname } from './loopback.js';
+import { shownValue } from './server-url.js';
 
 /**
  * Normalises one allowed-origin entry (scheme, host case, IDN, default port), or explains why not.
@@ -10,12 +11,12 @@ import { isLoopbackHostname } from './loopback.js';
 export function parseOrigin(entry: string): { origin: string } | { problem: string } {
   const raw = entry.trim();
   if (raw.includes('*'))
-    return { problem: `'${raw.slice(0, 60)}' has a wildcard: list exact origins` };
+    return { problem: `'${shownValue(raw)}' has a wildcard: list exact origins` };
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return { problem: `'${raw.slice(0, 60)}' is not an origin like https://api.example.com` };
+    return { problem: `'${shownValue(raw)}' is not an origin like https://api.example.com` };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return { problem: `'${url.protocol}' is not http(s)` };
@@ -69,10 +70,12 @@ export class OriginPolicy {
       !url.password
     )
       return;
+    // Only an http(s) URL's path is a path: a `blob:` URL's is a whole URL, credentials included.
+    const web = protocol === 'https:' || protocol === 'http:';
     const refuse = (why: string, hint: string) => {
       throw new AuthSecOriginNotAllowedError(
         `Refused to send the delegation token to ${url.origin}: ${why}. Nothing was sent.`,
-        { origin: url.origin, method, path: url.pathname, hint },
+        { origin: url.origin, method, ...(web && { path: url.pathname }), hint },
       );
     };
     if (url.username || url.password) {

@@ -66,11 +66,18 @@ export function checkServerUrl(
   return `${url.origin}${path.replace(/\/{2,}/g, '/')}`;
 }
 
-/** The value as an error may show it: no user name or password, no query or fragment, cut short. */
-function shownValue(value: string): string {
+/**
+ * A URL setting's value as an error may show it: no user name or password, no query or fragment,
+ * cut short.
+ * @param value - the value as given
+ * @returns the text to quote
+ */
+export function shownValue(value: string): string {
   const noQuery = value.replace(/[?#][\s\S]*$/, '');
-  // Userinfo sits between the scheme (if any) and the first `@` of the authority.
-  const noUserinfo = noQuery.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/@]*@/i, '$1');
+  // Everything between the scheme (with one or more slashes of either kind) and the last `@` goes:
+  // a password may hold an `@` or a `/`, and `https:/u:p@h` or `://u:p@h` still carry one. Without
+  // slashes, `admin:pw@h` names no scheme, so all of it up to the `@` goes.
+  const noUserinfo = noQuery.replace(/^([a-z][a-z0-9+.-]*:[\\/]+)?[\s\S]*@/i, '$1');
   const oneLine = noUserinfo.replace(/\p{Cc}/gu, '?');
   return oneLine.length > 100 ? `${oneLine.slice(0, 100)}…` : oneLine;
 }

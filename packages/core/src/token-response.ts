@@ -182,6 +182,9 @@ function stringListOf(value: unknown): readonly string[] | undefined {
   return isStringList(value) ? value : undefined;
 }
 
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+const SEGMENT_PATHS = ['token.header', 'token.payload', 'token.signature'] as const;
+
 // Outside this range `new Date()` is Invalid Date.
 const MAX_DATE_MS = 8.64e15;
 
@@ -214,6 +217,15 @@ export function parseTokenResponse(body: unknown, options: TokenCheckOptions): T
   const claims = payload ?? {};
   if (header !== undefined && header.alg !== 'RS256') {
     problems.push({ path: 'token.header.alg', why: 'must be RS256' });
+  }
+  // jose's decoder reads past characters outside base64url and never looks at the signature, so
+  // such a token would pass here and be refused by every API: refuse it now, naming the segment.
+  if (problems.length === 0) {
+    const segments = data.token.split('.');
+    const broken = SEGMENT_PATHS.findIndex((_, i) => !BASE64URL_SEGMENT.test(segments[i] ?? ''));
+    if (broken !== -1) {
+      problems.push({ path: SEGMENT_PATHS[broken] as string, why: 'is empty or not base64url' });
+    }
   }
   const exp = claims.exp;
   const expMs = typeof exp === 'number' ? exp * 1000 : Number.NaN;

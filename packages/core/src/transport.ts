@@ -21,6 +21,7 @@ import { callWithRetries, discard } from './http-call.js';
 import type { SdkLogger } from './logger.js';
 import { joinPath, type OriginPolicy } from './origins.js';
 import { MOCK_REJECTED_HINT, networkError } from './pull-errors.js';
+import { shownValue } from './server-url.js';
 import type { TokenCache } from './token-cache.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -120,8 +121,7 @@ export class Transport {
         return new URL(target);
       } catch {
         // Shown without query, fragment or user name and password: any of them may be a secret.
-        const shown = (target.split(/[?#]/)[0] ?? '').replace(/\/\/[^/]*@/, '//').slice(0, 80);
-        throw AuthSecConfigError.fromProblems([`'${shown}' is not a valid URL`], {
+        throw AuthSecConfigError.fromProblems([`'${shownValue(target)}' is not a valid URL`], {
           hint: 'Pass an absolute https:// URL on an allowed origin, or a path relative to downstreamUrl.',
         });
       }

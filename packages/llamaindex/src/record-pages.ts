@@ -112,7 +112,7 @@ export async function fetchRecords<R>(
     const next = findNextPage(body);
     if (!next) return records;
     if (next.kind === 'link') {
-      target = url ? new URL(next.href, url) : next.href;
+      target = url ? nextLink(next.href, url, facts) : next.href;
       query = undefined;
     } else {
       target = options.endpoint;
@@ -132,5 +132,24 @@ export async function fetchRecords<R>(
       );
     }
     visited.add(key);
+  }
+}
+
+/** The page a `next` link names, resolved against the page it came from. */
+function nextLink(href: string, page: URL, facts: { status: number; path?: string }): URL {
+  try {
+    return new URL(href, page);
+  } catch {
+    // The link is the API's text: it is not quoted, since it may carry anything.
+    throw new AuthSecResponseError(
+      `The API's next link on GET ${facts.path ?? page.pathname} is not a URL.`,
+      {
+        issues: ['next'],
+        status: facts.status,
+        method: 'GET',
+        path: facts.path ?? page.pathname,
+        hint: 'The API sends a broken next link; report it to its owner, or pass `pagination: false`.',
+      },
+    );
   }
 }
