@@ -304,7 +304,6 @@ describe('public objects with secrets in play: inspect, JSON, String, template l
   it('every object built from an export', () => {
     expect(built.size).toBeGreaterThanOrEqual(15);
     for (const kind of [
-      'pulled token',
       'mock token',
       'AUTHSEC_STORE_KEY',
       'gateway API key',
