@@ -7,10 +7,9 @@ import * as langchain from '@authsec/langchain';
 import * as langchainMiddleware from '@authsec/langchain/middleware';
 import * as llamaindex from '@authsec/llamaindex';
 import * as redisPackage from '@authsec/redis';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type LocalRedis, startLocalRedis } from '../../../examples/fleet/redis-server.js';
 import { type LeakEnvironment, startLeakEnvironment } from '../support/environment.js';
 import { expectNoLeak } from '../support/secrets.js';
 import { showEveryWay } from '../support/show.js';
@@ -48,7 +47,6 @@ function exportedValues(): Map<unknown, string> {
 let env: LeakEnvironment;
 /** The revoked-token error: the cause every constructed error carries. */
 let revoked: unknown;
-let redisServer: LocalRedis;
 let redis: Redis;
 /** Built objects by the export that made them (a class, or a function whose result is an object). */
 const built = new Map<unknown, { label: string; value: unknown }[]>();
@@ -102,10 +100,7 @@ const NOT_BUILT_HERE: ReadonlyMap<unknown, string> = new Map<unknown, string>([
 beforeAll(async () => {
   env = await startLeakEnvironment();
   closers.push(() => env.close());
-  redisServer = await startLocalRedis();
-  closers.push(() => redisServer.stop());
-  redis = new Redis(redisServer.url);
-  closers.push(() => redis.disconnect());
+  redis = env.redis;
   const { demo, secrets } = env;
   const reader = demo.agents.reader;
   const options = {
