@@ -1,5 +1,6 @@
 // Every example and the demo, run as `pnpm demo` runs them, at debug in both log formats: nothing secret in what they print.
 
+import { readdirSync } from 'node:fs';
 import { AuthSecTestServer, type DelegatedAgent } from '@authsec/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExampleRun, runExample } from '../support/run-example.js';
@@ -19,6 +20,18 @@ const SELF_CONTAINED: ReadonlyArray<readonly [string, readonly string[]]> = [
   // Fewer workers and callers than the default: the same secrets in play, a shorter run.
   ['fleet', ['--workers', '3', '--callers', '10']],
 ];
+
+describe('coverage', () => {
+  it('runs every example under examples/ (a new one must be added here)', () => {
+    const examples = readdirSync(new URL('../../../examples/', import.meta.url), {
+      withFileTypes: true,
+    })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    expect([...SELF_CONTAINED.map(([name]) => name), 'smoke'].sort()).toEqual(examples);
+  });
+});
 
 /** The SDK's transcript was on: `[AuthSec SDK]` lines, or JSON entries with a level and an event. */
 function expectTranscript(run: ExampleRun, format: Format): void {
