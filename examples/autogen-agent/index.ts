@@ -1,6 +1,7 @@
 // The seed's AutoGen flow in TypeScript: an assistant calls fetch_secure_data through a user proxy.
 // Offline by default (a local OpenAI-compatible server plays the model); `--openai` uses OpenAI.
 
+import { parseArgs } from 'node:util';
 import {
   AssistantAgent,
   AuthSecClient,
@@ -10,6 +11,8 @@ import {
   expandPath,
   isAuthSecError,
   type LlmConfig,
+  type LogFormat,
+  type LogLevel,
   UserProxyAgent,
 } from '@authsec/autogen';
 import { startDemoEnvironment } from '@authsec/demo-api';
@@ -17,6 +20,12 @@ import { OpenAITestServer, type ScriptedReply } from '@authsec/testing';
 import { z } from 'zod';
 
 const useOpenAI = process.argv.includes('--openai');
+// `--log-level debug --log-format json` change the SDK's transcript (otherwise AUTHSEC_LOG_LEVEL,
+// AUTHSEC_LOG_FORMAT, then warn and pretty); the client checks the values.
+const { values: flags } = parseArgs({
+  options: { 'log-level': { type: 'string' }, 'log-format': { type: 'string' } },
+  strict: false,
+});
 const apiKey = process.env.OPENAI_API_KEY?.trim();
 if (useOpenAI && !apiKey) {
   console.error(
@@ -91,6 +100,8 @@ async function main(): Promise<number> {
     baseUrl: demo.authsec.url,
     clientId: demo.agents.reader.agent.clientId,
     downstreamUrl: demo.api.url,
+    logLevel: flags['log-level'] as LogLevel | undefined,
+    logFormat: flags['log-format'] as LogFormat | undefined,
   });
   try {
     console.log(`AuthSec (local) ${demo.authsec.url}, protected API ${demo.api.url}`);

@@ -6,6 +6,7 @@ import {
   AuthSecOriginNotAllowedError,
   AuthSecPermissionError,
   isAuthSecError,
+  type LogFormat,
   type LogLevel,
 } from '@authsec/core';
 import { type DemoEnvironmentOptions, startDemoEnvironment } from '@authsec/demo-api';
@@ -15,7 +16,9 @@ export interface RunDemoOptions {
   /** Where the demo's own lines go. @default console.log */
   print?: (line: string) => void;
   /** The SDK's log level; its `[AuthSec SDK]` transcript goes to the console. @default 'info' */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | undefined;
+  /** The format of the SDK's transcript. @default 'pretty' */
+  logFormat?: LogFormat | undefined;
   /** Options of the local servers; the demo API asks AuthSec about revocation on every request unless told otherwise. */
   environment?: DemoEnvironmentOptions;
 }
@@ -110,6 +113,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<number> {
     clientId: agent.clientId,
     downstreamUrl: api.url,
     logLevel: options.logLevel ?? 'info',
+    logFormat: options.logFormat ?? 'pretty',
     // Nothing from the environment: the demo is offline whatever the shell holds.
     env: {},
   });

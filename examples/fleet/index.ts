@@ -9,7 +9,8 @@ import { AuthSecTestServer } from '@authsec/testing';
 import { type LocalRedis, startLocalRedis } from './redis-server.js';
 import type { WorkMessage, WorkReport } from './worker.js';
 
-const USAGE = `Usage: node dist/index.js [--workers 4] [--callers 25] [--redis-url redis://…] [--help]
+const USAGE = `Usage: node dist/index.js [--workers 4] [--callers 25] [--redis-url redis://…]
+                          [--log-level debug] [--log-format json] [--help]
 
 Forks --workers agent processes that share one AuthSec delegation token through Redis
 (RedisTokenStore from @authsec/redis), each running --callers concurrent getDelegationToken() calls,
@@ -17,7 +18,8 @@ through a cold start and two refreshes; then the same fleet without a shared sto
 AuthSec saw per refresh: 1 with Redis, one per process without.
 
 Offline: a local AuthSec-compatible server (@authsec/testing) and a redis-server of its own on
-127.0.0.1 (--redis-url uses a Redis you run instead). Reads no AUTHSEC_* setting.
+127.0.0.1 (--redis-url uses a Redis you run instead). Reads no AUTHSEC_* setting; --log-level
+and --log-format become the workers' AUTHSEC_LOG_LEVEL and AUTHSEC_LOG_FORMAT (default warn, pretty).
 Exits 0 when the shared fleet pulled once per refresh, 1 otherwise, 2 on a bad flag.
 `;
 
@@ -29,6 +31,8 @@ interface Options {
   workers: number;
   callers: number;
   redisUrl: string | undefined;
+  /** The workers' AUTHSEC_LOG_LEVEL and AUTHSEC_LOG_FORMAT; their clients check the values. */
+  log: Record<string, string>;
 }
 
 class Fleet {
@@ -164,6 +168,7 @@ async function run(options: Options): Promise<number> {
       PATH: process.env.PATH ?? '',
       AUTHSEC_BASE_URL: server.url,
       AUTHSEC_AGENT_CLIENT_ID: agent.clientId,
+      ...options.log,
     };
     const storeKey = randomBytes(32).toString('base64');
 
@@ -212,6 +217,8 @@ async function main(): Promise<number> {
         workers: { type: 'string' },
         callers: { type: 'string' },
         'redis-url': { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -223,6 +230,10 @@ async function main(): Promise<number> {
       workers: positiveInteger(values.workers, 'workers', 4),
       callers: positiveInteger(values.callers, 'callers', 25),
       redisUrl: values['redis-url'],
+      log: {
+        ...(values['log-level'] !== undefined && { AUTHSEC_LOG_LEVEL: values['log-level'] }),
+        ...(values['log-format'] !== undefined && { AUTHSEC_LOG_FORMAT: values['log-format'] }),
+      },
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n`);

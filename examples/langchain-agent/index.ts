@@ -1,5 +1,6 @@
 // A LangChain.js agent whose tools call a protected API with AuthSec delegation tokens (offline by default).
 
+import { parseArgs } from 'node:util';
 import { startDemoEnvironment } from '@authsec/demo-api';
 import {
   AuthSecClient,
@@ -8,6 +9,8 @@ import {
   expandPath,
   isAuthSecError,
   isFatalAuthSecError,
+  type LogFormat,
+  type LogLevel,
 } from '@authsec/langchain';
 import { authsecMiddleware } from '@authsec/langchain/middleware';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
@@ -17,6 +20,12 @@ import { createAgent } from 'langchain';
 import { z } from 'zod';
 
 const useOpenAI = process.argv.includes('--openai');
+// `--log-level debug --log-format json` show the SDK's transcript (silent by default); the client
+// checks the values.
+const { values: flags } = parseArgs({
+  options: { 'log-level': { type: 'string' }, 'log-format': { type: 'string' } },
+  strict: false,
+});
 if (useOpenAI && !process.env.OPENAI_API_KEY?.trim()) {
   console.error(
     '--openai needs OPENAI_API_KEY: set it, or run without --openai (offline, scripted).',
@@ -32,7 +41,8 @@ const authsec = new AuthSecClient({
   baseUrl: demo.authsec.url,
   clientId: billingAgent.agent.clientId,
   downstreamUrl: demo.api.url,
-  logLevel: 'silent',
+  logLevel: (flags['log-level'] as LogLevel | undefined) ?? 'silent',
+  logFormat: flags['log-format'] as LogFormat | undefined,
 });
 
 // The seed's tool: the token is attached by the context, never seen by the tool.

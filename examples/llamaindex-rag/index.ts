@@ -1,17 +1,29 @@
 // RAG over a protected API: ingest with the AuthSec reader, index, retrieve with clearance filtering, answer.
 
+import { parseArgs } from 'node:util';
 import { type DemoEnvironment, startDemoEnvironment } from '@authsec/demo-api';
 import {
   AuthSecClearancePostprocessor,
   AuthSecPermissionError,
   AuthSecReader,
   clearanceFilters,
+  type LogFormat,
+  type LogLevel,
 } from '@authsec/llamaindex';
 import { BaseEmbedding } from '@llamaindex/core/embeddings';
 import { MetadataMode, type NodeWithScore } from '@llamaindex/core/schema';
 import { Settings, VectorStoreIndex } from 'llamaindex';
 
 const useOpenAI = process.argv.includes('--openai');
+// `--log-level debug --log-format json` change the SDK's transcript; the client checks the values.
+const { values: flags } = parseArgs({
+  options: { 'log-level': { type: 'string' }, 'log-format': { type: 'string' } },
+  strict: false,
+});
+const logOptions = {
+  logLevel: flags['log-level'] as LogLevel | undefined,
+  logFormat: flags['log-format'] as LogFormat | undefined,
+};
 const QUESTION = 'What is the Q2 revenue target?';
 
 /** A small deterministic embedding (hashed bag of words), so the default run needs no network. */
@@ -101,6 +113,8 @@ function agentOptions(demo: DemoEnvironment, env: Readonly<Record<string, string
     baseUrl: env.AUTHSEC_BASE_URL ?? '',
     clientId: env.AUTHSEC_AGENT_CLIENT_ID ?? '',
     downstreamUrl: demo.api.url,
+    ...(logOptions.logLevel && { logLevel: logOptions.logLevel }),
+    ...(logOptions.logFormat && { logFormat: logOptions.logFormat }),
   };
 }
 
@@ -129,7 +143,10 @@ async function main(): Promise<void> {
     }
 
     // 1. Ingest with the reader agent (read:records): the seed's flow.
-    const reader = new AuthSecReader({ ...agentOptions(demo, demo.env), logLevel: 'info' });
+    const reader = new AuthSecReader({
+      ...agentOptions(demo, demo.env),
+      logLevel: logOptions.logLevel ?? 'info',
+    });
     const documents = await reader.loadData({
       endpoint: 'secure-vault/records',
       scope: 'read:records',

@@ -1,7 +1,7 @@
 // Turning one API record into a LlamaIndex Document: text, metadata, a stable id and a stable hash.
 
 import { createHash } from 'node:crypto';
-import { AuthSecConfigError, type DelegationTokenInfo } from '@authsec/core';
+import { AuthSecConfigError, type DelegationTokenInfo, redact } from '@authsec/core';
 import { Document } from '@llamaindex/core/schema';
 import { normalizeClearance } from './clearance.js';
 import {
@@ -40,12 +40,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Flattens a value for metadata: primitives stay, anything else becomes JSON. */
+/**
+ * Flattens a value for metadata: primitives stay, anything else becomes JSON; text goes through
+ * core's redaction, as the Document text does.
+ */
 function flat(value: unknown): MetadataValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (value === undefined) return null;
-  return canonicalJson(value);
+  return withoutSecrets(typeof value === 'string' ? value : canonicalJson(value));
+}
+
+/**
+ * Text bound for an index and a model, with every JWT, `Bearer` credential and URL secret replaced
+ * by core's markers: an API that echoes the request's token must not put it in a Document.
+ */
+function withoutSecrets(text: string): string {
+  return String(redact(text));
 }
 
 function textValue(value: unknown): string {
@@ -215,12 +226,13 @@ export function documentBuilder(
 
   return (record, index) => {
     const fields = isObject(record) ? record : {};
-    const text = toText ? toText(record, index) : defaultText(record, lifted);
-    if (typeof text !== 'string') {
+    const rawText = toText ? toText(record, index) : defaultText(record, lifted);
+    if (typeof rawText !== 'string') {
       throw AuthSecConfigError.fromProblems([
-        `\`toText\` must return a string (got ${typeof text} for record ${index})`,
+        `\`toText\` must return a string (got ${typeof rawText} for record ${index})`,
       ]);
     }
+    const text = withoutSecrets(rawText);
 
     const metadata: Record<string, MetadataValue> = {};
     const rawId = fields[idField];

@@ -99,6 +99,21 @@ describe('security metadata', () => {
     expect(printed.includes(token.split('.')[2] ?? token)).toBe(false);
   });
 
+  it('replaces a token the API echoes, in the text and in lifted metadata, by core marker', async () => {
+    rows = [{ id: 'r1', note: `you sent Bearer ${token}`, echoed: token }];
+    const [doc] = await reader.loadData({
+      endpoint: 'rows',
+      metadataFields: ['echoed'],
+      toMetadata: (record) => ({ seen: [(record as { echoed: string }).echoed] }),
+    });
+    if (!doc) throw new Error('no document');
+    expect(doc.text).toMatch(/^note: you sent Bearer \[jwt eyJ[\w-]{9}… \(jti [\w-]{1,8}\)\]$/);
+    expect(doc.metadata.echoed).toMatch(/^\[jwt eyJ[\w-]{9}…/);
+    expect(doc.metadata.seen).toMatch(/^\["\[jwt eyJ[\w-]{9}…/);
+    const printed = `${doc.getContent(MetadataMode.ALL)}${JSON.stringify(doc.toJSON())}`;
+    expect(printed.includes(token.split('.')[2] ?? token)).toBe(false);
+  });
+
   it('stamps source_endpoint without the user info, query or fragment of an absolute URL', async () => {
     rows = [{ id: 'r1', title: 'Roadmap' }];
     const [doc] = await reader.loadData({ endpoint: `${api.url}/rows?api_key=k-123#frag` });
