@@ -3,7 +3,8 @@
 import { inspect } from 'node:util';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { type ResolvedConfig, resolveConfig, UUID_RE } from '../src/config.js';
+import { type ResolvedConfig, resolveConfig } from '../src/config.js';
+import { UUID_RE } from '../src/config-settings.js';
 import { AuthSecConfigError } from '../src/errors.js';
 import { isLoopbackHostname } from '../src/loopback.js';
 import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
