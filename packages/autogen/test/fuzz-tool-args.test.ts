@@ -1,5 +1,6 @@
 // Property tests: whatever tool calls a model sends, requests stay under the API path on the allowed origin.
 
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from '@authsec/fuzz-runs';
 import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
@@ -13,7 +14,6 @@ import {
   expandPath,
   type FunctionMap,
 } from '../src/index.js';
-import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoToken } from './helpers.js';
 
 const RUNS = FUZZ_PARAMS;

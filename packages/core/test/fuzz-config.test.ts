@@ -1,13 +1,13 @@
 // Property tests: any configuration value resolves to a checked config or one AuthSecConfigError.
 
 import { inspect } from 'node:util';
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from '@authsec/fuzz-runs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { type ResolvedConfig, resolveConfig } from '../src/config.js';
 import { UUID_RE } from '../src/config-settings.js';
 import { AuthSecConfigError } from '../src/errors.js';
 import { isLoopbackHostname } from '../src/loopback.js';
-import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 
 const RUNS = FUZZ_PARAMS;
 const ID = '6f1c9a52-3e0a-4d8e-9b57-2a1f0e6c8d11';

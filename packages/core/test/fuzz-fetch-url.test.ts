@@ -1,5 +1,6 @@
 // Property tests: whatever URL client.fetch() is given, the token reaches only the allowed origin, under the API's path.
 
+import { FUZZ_PARAMS, FUZZ_RUNS, FUZZ_TIMEOUT_MS } from '@authsec/fuzz-runs';
 import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,6 @@ import { AuthSecClient } from '../src/client.js';
 import { AuthSecConfigError, AuthSecOriginNotAllowedError } from '../src/errors.js';
 import { isLoopbackHostname } from '../src/loopback.js';
 import { OriginPolicy, parseOrigin } from '../src/origins.js';
-import { FUZZ_PARAMS, FUZZ_RUNS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 
 const RUNS = FUZZ_PARAMS;

@@ -1,6 +1,7 @@
 // Property tests: forged and malformed JWTs, as a pulled token (decoded) and at verifyDelegationToken (verified).
 
 import { randomUUID } from 'node:crypto';
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from '@authsec/fuzz-runs';
 import { fc, test } from '@fast-check/vitest';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
@@ -8,7 +9,6 @@ import type { AuthSecTokenErrorReason } from '../src/errors.js';
 import { AuthSecResponseError, AuthSecTokenError } from '../src/errors.js';
 import { type VerifyDelegationTokenOptions, verifyDelegationToken } from '../src/verify.js';
 import { type PullFixture, startPullFixture } from './fuzz-pull.js';
-import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 import { clock, delegationClaims, jwks, rsaKey, type TestKey } from './verify-support.js';
 

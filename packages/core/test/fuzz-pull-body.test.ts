@@ -1,12 +1,12 @@
 // Property tests: any 200 pull body gives the right token facts or AuthSecResponseError, through a real server.
 
+import { FUZZ_PARAMS, FUZZ_RUNS, FUZZ_TIMEOUT_MS } from '@authsec/fuzz-runs';
 import { fc, test } from '@fast-check/vitest';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthSecResponseError } from '../src/errors.js';
 import type { DelegationTokenInfo } from '../src/token-info.js';
 import { type PullFixture, startPullFixture } from './fuzz-pull.js';
-import { FUZZ_PARAMS, FUZZ_RUNS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoSecrets } from './support.js';
 
 const RUNS = FUZZ_PARAMS;

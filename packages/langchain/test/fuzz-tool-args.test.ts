@@ -1,5 +1,6 @@
 // Property tests: whatever arguments a model picks, a tool's request stays under the API path on the allowed origin.
 
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from '@authsec/fuzz-runs';
 import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
@@ -11,7 +12,6 @@ import {
   createAuthSecRequestTool,
   createAuthSecTool,
 } from '../src/index.js';
-import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 import { expectNoToken } from './helpers.js';
 
 const RUNS = FUZZ_PARAMS;

@@ -1,5 +1,6 @@
 // Property tests: any JSON an API answers becomes the right Documents or a typed error; next links stay on the allowed origin.
 
+import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from '@authsec/fuzz-runs';
 import { AuthSecTestServer, DownstreamServer } from '@authsec/testing';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,6 @@ import {
   type DelegationTokenInfo,
   isAuthSecError,
 } from '../src/index.js';
-import { FUZZ_PARAMS, FUZZ_TIMEOUT_MS } from './fuzz-runs.js';
 
 const RUNS = FUZZ_PARAMS;
 

@@ -1,4 +1,4 @@
-// How many runs each property test makes (AUTHSEC_FUZZ_RUNS, never fewer than 200), and its time limits.
+// How many runs each property test of the packages makes (AUTHSEC_FUZZ_RUNS, never fewer than 200), and its time limits.
 
 const MIN_RUNS = 200;
 const asked = Number(globalThis.process?.env.AUTHSEC_FUZZ_RUNS);
