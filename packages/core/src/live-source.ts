@@ -166,7 +166,7 @@ export class LiveTokenSource {
         status,
         method: 'GET',
         path: this.#path,
-        hint: 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a web page or proxy.',
+        hint: 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a proxy or another API.',
       });
     }
     try {

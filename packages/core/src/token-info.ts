@@ -10,9 +10,16 @@ const infos = new WeakMap<TokenFacts, DelegationTokenInfo>();
 export function toTokenInfo(facts: TokenFacts): DelegationTokenInfo {
   const known = infos.get(facts);
   if (known) return known;
-  // The enumerable fields, `jti` first, with `expiresAt` as an ISO string (the non-enumerable
-  // token, toJSON and inspect stay out of the spread).
-  const summary = () => ({ jti: facts.jti, ...info, expiresAt: facts.expiresAt.toISOString() });
+  const summary = () => ({
+    jti: facts.jti,
+    expiresAt: facts.expiresAt.toISOString(),
+    permissions: facts.permissions,
+    audience: facts.audience,
+    spiffeId: facts.spiffeId,
+    clientId: facts.clientId,
+    workspaceId: facts.workspaceId,
+    mode: facts.mode,
+  });
   const info = {
     expiresAt: new Date(facts.expiresAt.getTime()),
     permissions: facts.permissions,
