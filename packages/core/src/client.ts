@@ -347,7 +347,7 @@ export class AuthSecClient {
         'client.mode',
         'MOCK: no AuthSec configuration found, so delegation tokens are local mock JWTs that no real API accepts. ' +
           'To go live, set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass baseUrl and clientId). ' +
-          'Set AUTHSEC_MODE=mock to run mock on purpose without this warning.',
+          'AUTHSEC_MODE=mock runs mock on purpose without this warning.',
       );
     } else if (this.#config.production) {
       // Allowed by allowMockInProduction, but never quietly.

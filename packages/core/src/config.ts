@@ -216,7 +216,7 @@ function decideMode(
       the.origins && sourceName('allowedOrigins', the.origins, 'AUTHSEC_ALLOWED_ORIGINS'),
     ].filter((name) => name !== undefined);
     s.problems.push(
-      `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`), or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) to send it mock tokens on purpose`,
+      `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`), or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) for mock tokens on purpose`,
     );
     return undefined;
   }

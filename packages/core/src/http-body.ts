@@ -75,9 +75,7 @@ export function bodyReadError(error: unknown, ctx: BodyReadContext): AuthSecErro
     `The connection to ${fromAuthSec ? 'AuthSec' : 'the API'} at ${ctx.origin} failed while reading the answer to ${ctx.method} ${ctx.path}.`,
     {
       ...facts,
-      hint: fromAuthSec
-        ? 'Confirm AUTHSEC_BASE_URL and the network; the call can be retried.'
-        : 'Check the API and the network; the call can be retried.',
+      hint: `Check ${fromAuthSec ? 'AUTHSEC_BASE_URL' : 'the API'} and the network; the call can be retried.`,
     },
   );
 }
@@ -143,7 +141,7 @@ async function readBody(
         hint:
           ctx.hint ??
           (ctx.peer === 'AuthSec'
-            ? 'Check that AUTHSEC_BASE_URL points at the AuthSec server, not a proxy or another service.'
+            ? 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a proxy or another API.'
             : 'Pass a larger maxResponseBytes, or use client.request() and read the body yourself.'),
       },
     );

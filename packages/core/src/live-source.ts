@@ -143,19 +143,16 @@ export class LiveTokenSource {
 
   /** A 429 or 503 whose Retry-After asks for more than the budget left: fail now, say how long. */
   #tooLong(status: number, waitMs: number): AuthSecError {
-    const facts = { retryAfterMs: waitMs, status, method: 'GET', path: this.#path };
-    if (status === 429) {
-      return new AuthSecRateLimitedError(
-        `AuthSec rate-limited the pull (429) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
-        {
-          ...facts,
-          hint: 'Wait retryAfterMs before trying again; reuse one AuthSecClient per process.',
-        },
-      );
-    }
-    return new AuthSecHttpError(
-      `AuthSec is unavailable (${status}) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
-      { ...facts, hint: 'Wait retryAfterMs before trying again.' },
+    const limited = status === 429;
+    return new (limited ? AuthSecRateLimitedError : AuthSecHttpError)(
+      `AuthSec ${limited ? 'rate-limited the pull' : 'is unavailable'} (${status}) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
+      {
+        retryAfterMs: waitMs,
+        status,
+        method: 'GET',
+        path: this.#path,
+        hint: `Wait retryAfterMs before trying again${limited ? '; reuse one AuthSecClient per process' : ''}.`,
+      },
     );
   }
 
@@ -169,7 +166,7 @@ export class LiveTokenSource {
         status,
         method: 'GET',
         path: this.#path,
-        hint: 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a web page or proxy.',
+        hint: 'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a proxy or another API.',
       });
     }
     try {

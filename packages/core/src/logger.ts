@@ -124,14 +124,6 @@ export interface SdkLogger {
 /** The level of an entry: any but `silent`. */
 export type EntryLevel = Exclude<LogLevel, 'silent'>;
 
-const RANK: Readonly<Record<LogLevel, number>> = {
-  silent: 0,
-  error: 1,
-  warn: 2,
-  info: 3,
-  debug: 4,
-};
-
 // Keys the entry itself owns: a field of the same name must not overwrite them.
 const RESERVED: ReadonlySet<string> = new Set(['level', 'event', 'time', 'tag', 'message']);
 
@@ -156,14 +148,11 @@ export function createSdkLogger(options: SdkLoggerOptions): SdkLogger {
   const sink = options.logger;
   const color = options.color ?? defaultColor();
   const now = options.now ?? Date.now;
-  const threshold = RANK[level];
-  // Compared with `=== true`, so an unknown level from plain JS (even `'toString'`) reads as off.
-  const on: Readonly<Record<string, boolean>> = Object.freeze({
-    error: threshold >= RANK.error,
-    warn: threshold >= RANK.warn,
-    info: threshold >= RANK.info,
-    debug: threshold >= RANK.debug,
-  });
+  // The levels up to `level` (LOG_LEVELS runs from `silent` to `debug`), `silent` aside. Compared
+  // with `=== true`, so an unknown level from plain JS (even `'toString'`) reads as off.
+  const on: Readonly<Record<string, boolean>> = Object.freeze(
+    Object.fromEntries(LOG_LEVELS.slice(1, LOG_LEVELS.indexOf(level) + 1).map((l) => [l, true])),
+  );
 
   function emit(
     entryLevel: EntryLevel,

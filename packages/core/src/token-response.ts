@@ -90,7 +90,7 @@ interface Problem {
 }
 
 const CONTRACT_ACTION =
-  'Check that AUTHSEC_BASE_URL points at the AuthSec server root (not a proxy or another API); if it does, contact the AuthSec admin.';
+  'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a proxy or another API; if it is, contact the AuthSec admin.';
 const CLIENT_ACTION =
   'Check that AUTHSEC_AGENT_CLIENT_ID is the client id of this agent; if it is, contact the AuthSec admin.';
 const EXPIRED_ACTION =
