@@ -426,7 +426,7 @@ describe('NODE_ENV=production', () => {
     expect(log.lines.map((line) => [line.level, line.message])).toEqual([
       [
         'warn',
-        '[AuthSec SDK] [Mode] MOCK while NODE_ENV=production (allowMockInProduction): delegation tokens are local mock JWTs that no real API accepts.',
+        '[AuthSec SDK] [Mode] MOCK while NODE_ENV=production (allowMockInProduction): tokens are local mock JWTs no real API accepts.',
       ],
     ]);
   });
