@@ -73,7 +73,7 @@ export function resolveClientId(
   if (!UUID_RE.test(trimmed)) {
     const why = /\s/.test(trimmed) ? 'it contains whitespace' : `it is not ${UUID_SHAPE}`;
     s.problems.push(
-      `clientId is invalid (${why}): pass \`clientId\` or set AUTHSEC_AGENT_CLIENT_ID to the client id shown on the AuthSec dashboard`,
+      `clientId is invalid (${why}): pass \`clientId\` or set AUTHSEC_AGENT_CLIENT_ID to the client id from the AuthSec dashboard`,
     );
     return { raw, value: undefined };
   }

@@ -132,7 +132,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
         `The API redirected ${method} ${path} (${status}); not followed.`,
         {
           ...facts,
-          hint: 'Call the final URL directly.',
+          hint: 'Call the final URL directly: a body is never resent to another origin.',
         },
       );
     }

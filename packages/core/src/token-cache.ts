@@ -235,7 +235,7 @@ export class TokenCache {
             {
               jti: facts.jti,
               expiresAt: facts.expiresAt.toISOString(),
-              hint: 'Ask an AuthSec admin to delegate a new token before it expires; the SDK checks again at most every 15 s.',
+              hint: 'Ask an AuthSec admin to delegate a new token before it expires.',
             },
           );
         }

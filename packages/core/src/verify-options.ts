@@ -88,7 +88,7 @@ function stringList(value: unknown): string[] | undefined {
 /** A copy of a list of non-empty permission strings, or `[]` with a problem naming `name`. */
 export function permissionList(value: unknown, name: string, problems: string[]): string[] {
   if (isStringList(value) && value.every((v) => v !== '')) return [...value];
-  problems.push(`${name} must be a list of non-empty permission strings, e.g. ['read:records']`);
+  problems.push(`${name} must be a list of non-empty permission strings`);
   return [];
 }
 

@@ -125,7 +125,7 @@ export async function checkNotRevoked(
   }
   throw tokenError(
     'signature',
-    `AuthSec refused the delegation token in its remote validation${verdict.said ? ` ("${verdict.said}")` : ''}, although it passed the local checks.`,
+    `AuthSec refused the delegation token in its remote validation${verdict.said ? ` ("${verdict.said}")` : ''}.`,
     "Check that `baseUrl` is the AuthSec server that issued it, and this machine's clock; otherwise the agent needs a new token.",
   );
 }

@@ -240,7 +240,7 @@ async function tryKeys(token: DecodedToken, set: KeySet): Promise<KeyOutcome> {
 
 function signatureError(outcome: Exclude<KeyOutcome, 'ok'>, source: string): AuthSecTokenError {
   const rotated =
-    'Send the token exactly as AuthSec issued it; if AuthSec just rotated its key, retry in 30 s, otherwise get a new token.';
+    'Send the token as AuthSec issued it; after a key rotation, retry in 30 s, else get a new token.';
   switch (outcome) {
     case 'several':
       return tokenError(
