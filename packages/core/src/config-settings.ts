@@ -67,7 +67,7 @@ export function resolveClientId(
   const trimmed = raw.trim();
   if (trimmed !== raw) {
     s.warnings.push(
-      `${source} had spaces or a line break around it (a copy-paste artefact?): trimmed it; clean it up to silence this warning.`,
+      `${source} had spaces or a line break around it: trimmed it; clean it up to silence this warning.`,
     );
   }
   if (!UUID_RE.test(trimmed)) {

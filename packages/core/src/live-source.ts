@@ -145,7 +145,7 @@ export class LiveTokenSource {
   #tooLong(status: number, waitMs: number): AuthSecError {
     const limited = status === 429;
     return new (limited ? AuthSecRateLimitedError : AuthSecHttpError)(
-      `AuthSec ${limited ? 'rate-limited the pull' : 'is unavailable'} (${status}) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
+      `AuthSec ${limited ? 'rate-limited the pull' : 'is unavailable'} (${status}) and asked to wait ${Math.ceil(waitMs / 1000)} s, more than this call has left.`,
       {
         retryAfterMs: waitMs,
         status,
@@ -227,7 +227,7 @@ export class LiveTokenSource {
         {
           method: 'GET',
           path: this.#path,
-          hint: 'Fix the function passed as `sessionToken`; it must return the platform session credential.',
+          hint: 'Fix the `sessionToken` function: it must return the platform session credential.',
           cause: isAuthSecError(error) ? error : undefined,
         },
       );
