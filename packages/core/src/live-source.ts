@@ -133,7 +133,7 @@ export class LiveTokenSource {
           'info',
           'Retry',
           'pull.session_refresh',
-          'AuthSec answered 401: asking the sessionToken provider for a fresh credential.',
+          'AuthSec answered 401: asking the sessionToken function for a fresh one.',
         );
         continue;
       }
@@ -289,7 +289,7 @@ function abortError(
 ): AuthSecError {
   if (callerSignal?.aborted) return new AuthSecAbortedError(undefined, { method: 'GET', path });
   return new AuthSecTimeoutError(
-    `The delegation token pull did not finish within its ${totalTimeoutMs} ms budget (retries included).`,
+    `The delegation token pull exceeded its ${totalTimeoutMs} ms budget (retries included).`,
     {
       timeoutMs: totalTimeoutMs,
       method: 'GET',

@@ -221,7 +221,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
           ...(retryAfterMs !== undefined && { retryAfterMs }),
           hint:
             status >= 500
-              ? 'AuthSec or a proxy in front of it is failing; try again later.'
+              ? 'AuthSec (or a proxy before it) is failing; try again later.'
               : 'Check AUTHSEC_BASE_URL: it must be the AuthSec server root.',
         },
       );
@@ -241,7 +241,7 @@ function verifierError({ status, method, path, what }: HttpFailure): AuthSecHttp
     ...facts,
     hint:
       status >= 500
-        ? 'AuthSec or a proxy in front of it is failing; try again later.'
+        ? 'AuthSec (or a proxy before it) is failing; try again later.'
         : 'Check that `baseUrl` / AUTHSEC_BASE_URL is the AuthSec server root.',
   });
 }

@@ -231,7 +231,7 @@ export class TokenCache {
             'warn',
             'Warning',
             'token.same',
-            'AuthSec returned the same delegation token: it will not be renewed until an admin re-delegates.',
+            'AuthSec returned the same delegation token: not renewed until an admin re-delegates.',
             {
               jti: facts.jti,
               expiresAt: facts.expiresAt.toISOString(),

@@ -122,7 +122,7 @@ export class Transport {
       } catch {
         // Shown without query, fragment or user name and password: any of them may be a secret.
         throw AuthSecConfigError.fromProblems([`'${shownValue(target)}' is not a valid URL`], {
-          hint: 'Pass an absolute https:// URL on an allowed origin, or a path relative to downstreamUrl.',
+          hint: 'Pass a path under downstreamUrl, or an absolute https:// URL on an allowed origin.',
         });
       }
     }

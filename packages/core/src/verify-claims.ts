@@ -149,7 +149,7 @@ function untrusted(trusted: ReadonlySet<string>): AuthSecTokenError {
   const shown = list.length > 5 ? `${list.slice(0, 5).join(', ')}, …` : list.join(', ');
   return tokenError(
     'workspace',
-    `The delegation token belongs to a workspace this API does not trust (trusted: ${shown}).`,
+    `The delegation token's workspace is not trusted here (trusted: ${shown}).`,
     'Send a token delegated in a trusted workspace, or add its workspace to `workspaceId`.',
   );
 }
@@ -266,7 +266,7 @@ export function checkClaims(
     if (typeof iat !== 'number') {
       throw tokenError(
         'lifetime',
-        'The delegated token has no iat, so its 24 h lifetime cap cannot be checked.',
+        'The delegated token has no iat to check its 24 h lifetime cap.',
         lifetimeTodo,
       );
     }

@@ -60,7 +60,7 @@ export interface VerifyDelegationTokenOptions {
 const DEFAULT_REVOCATION_CACHE_SECONDS = 10;
 /** The hint of every AuthSecConfigError the verifier throws. */
 export const CONFIG_HINT =
-  'Fix the options listed; see verifyDelegationToken in the @authsec/core README.';
+  'Fix the options listed (see verifyDelegationToken in the @authsec/core README).';
 
 /** The options once resolved and checked: what the verifier works from. */
 export interface Settings {

@@ -246,7 +246,7 @@ function signatureError(outcome: Exclude<KeyOutcome, 'ok'>, source: string): Aut
       return tokenError(
         'signature',
         `${source} has several keys and the token names none (no kid).`,
-        'Check `baseUrl` / `keys`: with several keys, a token must name its key (kid).',
+        'Check `baseUrl` / `keys`, or send a token that names its kid.',
       );
     case 'unknown_kid':
       return tokenError(
