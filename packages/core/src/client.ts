@@ -125,7 +125,7 @@ export class AuthSecClient {
       typeof store.delete !== 'function'
     ) {
       throw AuthSecConfigError.fromProblems([
-        'store must be a TokenStore (an object with get, set and delete), e.g. `new RedisTokenStore({ redis })` from @authsec/redis',
+        'store must be a TokenStore (get, set and delete), e.g. from @authsec/redis',
       ]);
     }
     const config = this.#config;
@@ -345,23 +345,23 @@ export class AuthSecClient {
       this.#log.warnAlways(
         'Mode',
         'client.mode',
-        'MOCK: no AuthSec configuration found, so delegation tokens are local mock JWTs that no real API accepts. ' +
-          'To go live, set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass baseUrl and clientId). ' +
-          'AUTHSEC_MODE=mock runs mock on purpose without this warning.',
+        'MOCK: no AuthSec configuration, so tokens are local mock JWTs no real API accepts. ' +
+          'To go live, set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass baseUrl and clientId); ' +
+          'AUTHSEC_MODE=mock silences this.',
       );
     } else if (this.#config.production) {
       // Allowed by allowMockInProduction, but never quietly.
       this.#log.warnAlways(
         'Mode',
         'client.mode',
-        'MOCK while NODE_ENV=production (allowMockInProduction): delegation tokens are local mock JWTs that no real API accepts.',
+        'MOCK while NODE_ENV=production (allowMockInProduction): tokens are local mock JWTs no real API accepts.',
       );
     } else {
       this.#log.log(
         'info',
         'Mode',
         'client.mode',
-        'MOCK (asked for): delegation tokens are local mock JWTs that no real API accepts.',
+        'MOCK (asked for): tokens are local mock JWTs no real API accepts.',
       );
     }
     this.#log.log(

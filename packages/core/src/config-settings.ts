@@ -67,13 +67,13 @@ export function resolveClientId(
   const trimmed = raw.trim();
   if (trimmed !== raw) {
     s.warnings.push(
-      `${source} had spaces or a line break around it (a copy-paste artefact?): trimmed it; clean it up to silence this warning.`,
+      `${source} had spaces or a line break around it: trimmed it; clean it up to silence this warning.`,
     );
   }
   if (!UUID_RE.test(trimmed)) {
     const why = /\s/.test(trimmed) ? 'it contains whitespace' : `it is not ${UUID_SHAPE}`;
     s.problems.push(
-      `clientId is invalid (${why}): pass \`clientId\` or set AUTHSEC_AGENT_CLIENT_ID to the client id shown on the AuthSec dashboard`,
+      `clientId is invalid (${why}): pass \`clientId\` or set AUTHSEC_AGENT_CLIENT_ID to the client id from the AuthSec dashboard`,
     );
     return { raw, value: undefined };
   }

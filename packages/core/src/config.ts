@@ -53,7 +53,7 @@ export const BASE_URL_RULES: ServerUrlRules = {
 const DOWNSTREAM_RULES: ServerUrlRules = {
   option: 'downstreamUrl',
   env: 'DOWNSTREAM_URL',
-  expected: 'the protected API, e.g. https://api.internal.example',
+  expected: 'the protected API',
 };
 /** The pull's path under the server root. */
 export const PULL_PATH = '/authsec/uflow/sdk/delegation-token';
@@ -128,9 +128,7 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   const headers = resolveHeaders(options.headers, s);
   const fallbackToMockOnError = options.fallbackToMockOnError === true;
   if (fallbackToMockOnError && production) {
-    s.problems.push(
-      'fallbackToMockOnError is not allowed with NODE_ENV=production: a failed pull must fail there',
-    );
+    s.problems.push('fallbackToMockOnError is not allowed with NODE_ENV=production');
   }
 
   const shared: SharedConfig = {
@@ -154,7 +152,7 @@ export function resolveConfig(options: AuthSecClientOptions = {}): ResolvedConfi
   };
   return s.done(
     target && Object.freeze({ ...target, ...shared }),
-    'Fix the settings listed; see the configuration table in the @authsec/core README.',
+    'Fix the settings listed (see the @authsec/core README).',
   );
 }
 
@@ -187,7 +185,7 @@ function decideMode(
   if (mode === 'mock') {
     if (the.production && !the.allowMockInProduction) {
       s.problems.push(
-        'mode is mock while NODE_ENV=production: go live, or pass `allowMockInProduction: true` if you really mean it',
+        'mode is mock while NODE_ENV=production: go live, or pass `allowMockInProduction: true`',
       );
     }
     return mock('forced');
@@ -216,13 +214,13 @@ function decideMode(
       the.origins && sourceName('allowedOrigins', the.origins, 'AUTHSEC_ALLOWED_ORIGINS'),
     ].filter((name) => name !== undefined);
     s.problems.push(
-      `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`), or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`) for mock tokens on purpose`,
+      `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set but AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID are missing: set both (or pass \`baseUrl\` and \`clientId\`), or set AUTHSEC_MODE=mock (or pass \`mode: 'mock'\`)`,
     );
     return undefined;
   }
   if (the.production) {
     s.problems.push(
-      'No AuthSec configuration while NODE_ENV=production: set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass `baseUrl` and `clientId`). Mock mode never starts by itself in production',
+      'No AuthSec configuration while NODE_ENV=production: set AUTHSEC_BASE_URL and AUTHSEC_AGENT_CLIENT_ID (or pass `baseUrl` and `clientId`)',
     );
     return undefined;
   }

@@ -132,7 +132,7 @@ async function readBody(
 ): Promise<{ text: string; truncated: boolean }> {
   const tooLarge = () =>
     new AuthSecResponseError(
-      `${ctx.peer === 'AuthSec' ? "AuthSec's answer" : `The API's answer to ${`${ctx.method} ${ctx.path}`.trim()}`} is larger than ${maxBytes} bytes; the SDK stopped reading it.`,
+      `${ctx.peer === 'AuthSec' ? "AuthSec's answer" : `The API's answer to ${`${ctx.method} ${ctx.path}`.trim()}`} is larger than ${maxBytes} bytes.`,
       {
         issues: ['body'],
         status: response.status,
@@ -216,7 +216,7 @@ export async function readText(
     throw AuthSecConfigError.fromProblems(
       [`readText: maxBytes must be a whole number of bytes, got ${String(maxBytes)}.`],
       {
-        hint: 'Pass maxBytes as a non-negative integer, such as 1_000_000.',
+        hint: 'Pass maxBytes as a non-negative integer.',
       },
     );
   }

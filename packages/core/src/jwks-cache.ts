@@ -92,7 +92,7 @@ function unknownWorkspace(
   when: string,
 ): AuthSecTokenError {
   return new AuthSecTokenError(
-    `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404${when}), so no token of it can be verified.`,
+    `AuthSec does not know workspace ${workspaceId} (its key bundle answered 404${when}).`,
     {
       reason: 'workspace',
       status: 404,

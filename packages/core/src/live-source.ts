@@ -133,7 +133,7 @@ export class LiveTokenSource {
           'info',
           'Retry',
           'pull.session_refresh',
-          'AuthSec answered 401: asking the sessionToken provider for a fresh credential.',
+          'AuthSec answered 401: asking the sessionToken function for a fresh one.',
         );
         continue;
       }
@@ -145,7 +145,7 @@ export class LiveTokenSource {
   #tooLong(status: number, waitMs: number): AuthSecError {
     const limited = status === 429;
     return new (limited ? AuthSecRateLimitedError : AuthSecHttpError)(
-      `AuthSec ${limited ? 'rate-limited the pull' : 'is unavailable'} (${status}) and asked to wait ${Math.ceil(waitMs / 1000)} s, longer than the time left for this call.`,
+      `AuthSec ${limited ? 'rate-limited the pull' : 'is unavailable'} (${status}) and asked to wait ${Math.ceil(waitMs / 1000)} s, more than this call has left.`,
       {
         retryAfterMs: waitMs,
         status,
@@ -227,7 +227,7 @@ export class LiveTokenSource {
         {
           method: 'GET',
           path: this.#path,
-          hint: 'Fix the function passed as `sessionToken`; it must return the platform session credential.',
+          hint: 'Fix the `sessionToken` function: it must return the platform session credential.',
           cause: isAuthSecError(error) ? error : undefined,
         },
       );
@@ -289,7 +289,7 @@ function abortError(
 ): AuthSecError {
   if (callerSignal?.aborted) return new AuthSecAbortedError(undefined, { method: 'GET', path });
   return new AuthSecTimeoutError(
-    `The delegation token pull did not finish within its ${totalTimeoutMs} ms budget (retries included).`,
+    `The delegation token pull exceeded its ${totalTimeoutMs} ms budget (retries included).`,
     {
       timeoutMs: totalTimeoutMs,
       method: 'GET',

@@ -45,7 +45,7 @@ export function networkError(
 
 function networkHint(code: string | undefined, origin: string): string {
   if (code !== undefined && TLS_CODES.test(code)) {
-    return "TLS failed: confirm AUTHSEC_BASE_URL uses https:// with the server's real host name, and that its certificate is trusted here.";
+    return "TLS failed: check that AUTHSEC_BASE_URL has the server's real host name, and that its certificate is trusted here.";
   }
   if (code === 'ECONNREFUSED') {
     return `Nothing is listening at ${origin}: check the host and port in AUTHSEC_BASE_URL, and that the server is running.`;

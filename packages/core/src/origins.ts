@@ -74,7 +74,7 @@ export class OriginPolicy {
     const web = protocol === 'https:' || protocol === 'http:';
     const refuse = (why: string, hint: string) => {
       throw new AuthSecOriginNotAllowedError(
-        `Refused to send the delegation token to ${url.origin}: ${why}. Nothing was sent.`,
+        `Refused to send the delegation token to ${url.origin}: ${why}.`,
         { origin: url.origin, method, ...(web && { path: url.pathname }), hint },
       );
     };
@@ -148,7 +148,7 @@ export function joinPath(base: URL, relative: string, method: string): URL {
       origin: base.origin,
       method,
       path: basePath || '/',
-      hint: 'Pass a path under downstreamUrl (e.g. /docs), or an absolute URL on an allowed origin.',
+      hint: 'Pass a path under downstreamUrl, or an absolute URL on an allowed origin.',
     });
   };
   // Checked before parsing: the parser strips tab, CR and LF, so `.\t.` would become `..` after

@@ -101,7 +101,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
           hint:
             failure.mode === 'mock'
               ? MOCK_REJECTED_HINT
-              : 'Check that the API expects this token (audience, workspace), and ask an AuthSec admin if it should.',
+              : 'Check that the API expects this token (audience, workspace).',
         },
       );
     }
@@ -129,7 +129,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
     }
     if ([301, 302, 303, 307, 308].includes(status)) {
       return new AuthSecHttpError(
-        `The API redirected ${method} ${path} (${status}) and the SDK did not follow it.`,
+        `The API redirected ${method} ${path} (${status}); not followed.`,
         {
           ...facts,
           hint: 'Call the final URL directly: a body is never resent to another origin.',
@@ -151,12 +151,12 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
       return new AuthSecHttpError(`AuthSec rejected the pull with 400${said}.`, {
         ...facts,
         hint: /client_id/i.test(body.error ?? '')
-          ? 'Check AUTHSEC_AGENT_CLIENT_ID for copy-paste artefacts (spaces, quotes, line breaks).'
+          ? 'Check AUTHSEC_AGENT_CLIENT_ID for stray spaces, quotes or line breaks.'
           : 'The request was malformed; upgrade @authsec/core or report it.',
       });
     case 401:
       return new AuthSecUnauthenticatedError(
-        `AuthSec refused the pull with 401${said}: this server requires a valid session credential.`,
+        `AuthSec refused the pull with 401${said}: it needs a valid session credential.`,
         { ...facts, hint: unauthenticatedHint(failure.session ?? 'none') },
       );
     case 403:
@@ -165,7 +165,7 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
         {
           requiredScope: requiredScopeOf(failure.headers),
           ...facts,
-          hint: "Ask a workspace admin to check this agent's trust delegation and the session's rights; retrying the tool call will not help.",
+          hint: "Ask a workspace admin to check this agent's trust delegation and the session's rights.",
         },
       );
     case 404:
@@ -175,16 +175,16 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
           'AuthSec does not know this agent client id (404 "Client not found").',
           {
             ...facts,
-            hint: 'Check AUTHSEC_AGENT_CLIENT_ID against the dashboard (Clients → AI Agents), and that AUTHSEC_BASE_URL is the right server.',
+            hint: 'Check AUTHSEC_AGENT_CLIENT_ID (dashboard: Clients → AI Agents) and AUTHSEC_BASE_URL.',
           },
         );
       }
       if (quoted !== NO_ACTIVE_TOKEN) return notAuthSecServer(failure);
       return new AuthSecDelegationNotFoundError(
-        'AuthSec has no active delegation token for this agent (404): it was never delegated, was revoked, or this session may not pull it.',
+        'AuthSec has no active delegation token for this agent (404): never delegated, revoked, or not pullable by this session.',
         {
           ...facts,
-          hint: 'Ask an AuthSec admin to create a trust delegation for this agent and delegate a token (Trust Delegation in the dashboard).',
+          hint: 'Ask an AuthSec admin to delegate a token to this agent (dashboard: Trust Delegation).',
         },
       );
     case 410: {
@@ -201,27 +201,27 @@ export function errorForStatus(failure: HttpFailure): AuthSecError {
         {
           retryAfterMs,
           ...facts,
-          hint: 'Reuse one AuthSecClient per process: it caches the token and shares concurrent pulls.',
+          hint: 'Reuse one AuthSecClient per process: it caches the token.',
         },
       );
     default:
       if (status >= 300 && status < 400) {
         return new AuthSecHttpError(
-          `AuthSec answered the pull with a redirect (${status}); the SDK does not follow redirects on pulls.`,
+          `AuthSec answered the pull with a redirect (${status}); not followed.`,
           {
             ...facts,
-            hint: 'Set AUTHSEC_BASE_URL to the final server root (redirects are not followed, so a session credential never leaves it).',
+            hint: 'Set AUTHSEC_BASE_URL to the final server root.',
           },
         );
       }
       return new AuthSecHttpError(
-        `AuthSec answered the pull with ${status}${said}${status >= 500 ? ' after the retries allowed' : ''}.`,
+        `AuthSec answered the pull with ${status}${said}${status >= 500 ? ' after retries' : ''}.`,
         {
           ...facts,
           ...(retryAfterMs !== undefined && { retryAfterMs }),
           hint:
             status >= 500
-              ? 'AuthSec or a proxy in front of it is failing; try again later.'
+              ? 'AuthSec (or a proxy before it) is failing; try again later.'
               : 'Check AUTHSEC_BASE_URL: it must be the AuthSec server root.',
         },
       );
@@ -233,7 +233,7 @@ function verifierError({ status, method, path, what }: HttpFailure): AuthSecHttp
   const facts = { status, method, path };
   if (status === 0 || (status >= 300 && status < 400)) {
     return new AuthSecHttpError(
-      `AuthSec answered ${what} with a redirect${status ? ` (${status})` : ''}; verifiers do not follow redirects.`,
+      `AuthSec answered ${what} with a redirect${status ? ` (${status})` : ''}; not followed.`,
       { ...facts, hint: 'Set `baseUrl` / AUTHSEC_BASE_URL to the final AuthSec server root.' },
     );
   }
@@ -241,7 +241,7 @@ function verifierError({ status, method, path, what }: HttpFailure): AuthSecHttp
     ...facts,
     hint:
       status >= 500
-        ? 'AuthSec or a proxy in front of it is failing; try again later.'
+        ? 'AuthSec (or a proxy before it) is failing; try again later.'
         : 'Check that `baseUrl` / AUTHSEC_BASE_URL is the AuthSec server root.',
   });
 }
@@ -251,13 +251,13 @@ function notAuthSecServer(failure: HttpFailure): AuthSecNotAuthSecServerError {
   const prefix = failure.path.endsWith(PULL_PATH) ? failure.path.slice(0, -PULL_PATH.length) : '';
   const baseUrl = failure.origin === undefined ? undefined : `${failure.origin}${prefix}`;
   return new AuthSecNotAuthSecServerError(
-    `This does not look like an AuthSec server at ${baseUrl ?? 'the configured base URL'}: the pull answered 404 with a body AuthSec never sends.`,
+    `No AuthSec server at ${baseUrl ?? 'the base URL'}: the pull got a 404 body AuthSec never sends.`,
     {
       baseUrl,
       status: 404,
       method: 'GET',
       path: failure.path,
-      hint: 'Check AUTHSEC_BASE_URL (or `baseUrl`): it must be the AuthSec server root, e.g. https://prod.api.authsec.ai, with no extra path.',
+      hint: 'Set AUTHSEC_BASE_URL (or `baseUrl`) to the AuthSec server root, with no extra path.',
     },
   );
 }
@@ -265,11 +265,11 @@ function notAuthSecServer(failure: HttpFailure): AuthSecNotAuthSecServerError {
 function unauthenticatedHint(session: NonNullable<HttpFailure['session']>): string {
   switch (session) {
     case 'none':
-      return 'Pass `sessionToken` (a string or a function returning one) or set AUTHSEC_SESSION_TOKEN to a platform session credential.';
+      return 'Pass `sessionToken` (a string or function) or set AUTHSEC_SESSION_TOKEN.';
     case 'static-env':
-      return 'AUTHSEC_SESSION_TOKEN is invalid, expired or revoked: sign in again and update it, or pass `sessionToken` as a function that returns a fresh one.';
+      return 'AUTHSEC_SESSION_TOKEN is invalid, expired or revoked: update it, or pass a `sessionToken` function.';
     case 'static-option':
-      return 'The `sessionToken` credential is invalid, expired or revoked: pass a fresh one, or a function that returns a fresh one.';
+      return 'The `sessionToken` credential is invalid, expired or revoked: pass a fresh one, or a function.';
     case 'provider':
       return 'AuthSec rejected what your `sessionToken` function returned, twice (then with forceRefresh: true).';
   }

@@ -119,7 +119,7 @@ export async function recoverFromFailure(
     log.warnAlways(
       'MOCK FALLBACK',
       'token.mock_fallback',
-      'Live pull failed: handing out a MOCK token (fallbackToMockOnError). Real APIs will reject it.',
+      'Live pull failed: handing out a MOCK token (fallbackToMockOnError) that real APIs reject.',
       fields,
     );
     return fallback.fetchToken({ signal: closeSignal });

@@ -59,7 +59,7 @@ export function checkServerUrl(
   const path = url.pathname.replace(/\/+$/, '');
   if (rules.rootOnly && /\/(authsec|uflow)(\/|$)/i.test(path)) {
     problems.push(
-      `${option} must be the server root, not an AuthSec API path (it contains '${/\/uflow/i.test(path) ? '/uflow' : '/authsec'}'): the SDK appends /authsec/… itself. Use e.g. https://prod.api.authsec.ai`,
+      `${option} must be the server root, not an AuthSec API path (it contains '${/\/uflow/i.test(path) ? '/uflow' : '/authsec'}'): the SDK appends /authsec/… itself`,
     );
   }
   if (problems.length > before) return undefined;

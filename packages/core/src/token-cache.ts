@@ -231,11 +231,11 @@ export class TokenCache {
             'warn',
             'Warning',
             'token.same',
-            'AuthSec returned the same delegation token: it will not be renewed until an admin re-delegates.',
+            'AuthSec returned the same delegation token: not renewed until an admin re-delegates.',
             {
               jti: facts.jti,
               expiresAt: facts.expiresAt.toISOString(),
-              hint: 'Ask an AuthSec admin to delegate a new token before it expires; the SDK checks again at most every 15 s.',
+              hint: 'Ask an AuthSec admin to delegate a new token before it expires.',
             },
           );
         }

@@ -92,12 +92,11 @@ interface Problem {
 const CONTRACT_ACTION =
   'Check that AUTHSEC_BASE_URL is the AuthSec server root, not a proxy or another API; if it is, contact the AuthSec admin.';
 const CLIENT_ACTION =
-  'Check that AUTHSEC_AGENT_CLIENT_ID is the client id of this agent; if it is, contact the AuthSec admin.';
+  "Check that AUTHSEC_AGENT_CLIENT_ID is this agent's client id; if it is, contact the AuthSec admin.";
 const EXPIRED_ACTION =
   "Ask the AuthSec admin to re-delegate a token to this agent, and check this machine's clock.";
 
-const PULL_SUBJECT =
-  'AuthSec answered the token pull with a body that breaks the delegation contract';
+const PULL_SUBJECT = "AuthSec's token pull answer breaks the delegation contract";
 
 function responseError(
   problems: readonly Problem[],

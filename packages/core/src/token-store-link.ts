@@ -217,12 +217,12 @@ export class StoreLink {
       'warn',
       'Warning',
       'store.unavailable',
-      'The shared token store failed: this process pulls on its own until the store answers again.',
+      'The shared token store failed: this process pulls alone until it answers again.',
       {
         operation,
         error: error instanceof Error ? error.name : typeof error,
         ...(typeof code === 'string' && { code }),
-        hint: 'Check that the store (e.g. Redis) is reachable; tokens keep working meanwhile.',
+        hint: 'Check that the store is reachable; tokens keep working meanwhile.',
       },
     );
   }

@@ -122,7 +122,7 @@ export class Transport {
       } catch {
         // Shown without query, fragment or user name and password: any of them may be a secret.
         throw AuthSecConfigError.fromProblems([`'${shownValue(target)}' is not a valid URL`], {
-          hint: 'Pass an absolute https:// URL on an allowed origin, or a path relative to downstreamUrl.',
+          hint: 'Pass a path under downstreamUrl, or an absolute https:// URL on an allowed origin.',
         });
       }
     }
@@ -130,9 +130,9 @@ export class Transport {
     if (base === undefined) {
       throw AuthSecConfigError.fromProblems(
         [
-          `a relative path (${method} ${target.split(/[?#]/)[0]?.slice(0, 80)}) needs downstreamUrl: pass \`downstreamUrl\` or set DOWNSTREAM_URL to the protected API`,
+          `a relative path (${method} ${target.split(/[?#]/)[0]?.slice(0, 80)}) needs downstreamUrl: pass \`downstreamUrl\` or set DOWNSTREAM_URL`,
         ],
-        { hint: 'The AuthSec server is never an implicit target: name the API the token is for.' },
+        { hint: 'Point it at the protected API the token is for.' },
       );
     }
     this.#base ??= new URL(base);
@@ -254,7 +254,7 @@ export class Transport {
       if (!changed) {
         discard(response);
         throw new AuthSecTokenRejectedError(
-          `The API rejected the delegation token (401 from ${request.method} ${request.url.pathname}) and AuthSec has no newer one: it was not renewed.`,
+          `The API rejected the delegation token (401 from ${request.method} ${request.url.pathname}); AuthSec has no newer one.`,
           {
             jti: facts.jti,
             status: 401,

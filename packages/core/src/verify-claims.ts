@@ -45,7 +45,7 @@ const OPTIONAL_STRING_CLAIMS = [
 // Registered JWS names only (none, HS/RS/PS 256-512, ES256/ES256K/ES384/ES512, EdDSA, Ed25519):
 // an `alg` outside this list is never echoed into a message.
 const KNOWN_ALG = /^(?:none|[HRP]S(?:256|384|512)|ES(?:256K?|384|512)|EdDSA|Ed25519)$/;
-const RESEND = 'Send the token exactly as AuthSec issued it (the bare JWT, no "Bearer " prefix).';
+const RESEND = 'Send the bare JWT AuthSec issued (no "Bearer " prefix).';
 
 /** A token error whose message says what is wrong, then what to do (also the hint). */
 export function tokenError(
@@ -92,8 +92,8 @@ export function decode(token: unknown): DecodedToken {
       typeof alg === 'string' && KNOWN_ALG.test(alg) ? `'${alg}'` : 'missing or unknown';
     throw tokenError(
       'algorithm',
-      `The delegation token is not signed with RS256 (its alg is ${shown}); only RS256 is accepted.`,
-      'Use a token issued by AuthSec: they are always RS256.',
+      `The delegation token's alg is ${shown}; only RS256 is accepted.`,
+      'Use a token issued by AuthSec.',
     );
   }
   // AuthSec never uses JWS extensions; `b64: false` would change what the signature covers.
@@ -149,7 +149,7 @@ function untrusted(trusted: ReadonlySet<string>): AuthSecTokenError {
   const shown = list.length > 5 ? `${list.slice(0, 5).join(', ')}, …` : list.join(', ');
   return tokenError(
     'workspace',
-    `The delegation token belongs to a workspace this API does not trust (trusted: ${shown}).`,
+    `The delegation token's workspace is not trusted here (trusted: ${shown}).`,
     'Send a token delegated in a trusted workspace, or add its workspace to `workspaceId`.',
   );
 }
@@ -172,7 +172,7 @@ export function workspaceOf(
     if (fromIss === undefined) {
       throw tokenError(
         'issuer',
-        'The delegation token names no workspace: it has no workspace_id or tenant_id claim and its iss is not spiffe://<workspace id>.',
+        'The delegation token names no workspace (no workspace_id or tenant_id claim; iss is not spiffe://<workspace id>).',
         issuerTodo,
       );
     }
@@ -240,7 +240,7 @@ export function checkClaims(
     throw tokenError(
       'expired',
       `The delegation token has expired (beyond the ${tolerance} s clock tolerance).`,
-      "Use a fresh token; if tokens look expired too early, check this machine's clock.",
+      "Use a fresh token, or check this machine's clock.",
     );
   }
   const nbf = payload.nbf;
@@ -266,14 +266,14 @@ export function checkClaims(
     if (typeof iat !== 'number') {
       throw tokenError(
         'lifetime',
-        'The delegated token has no iat, so its 24 h lifetime cap cannot be checked.',
+        'The delegated token has no iat to check its 24 h lifetime cap.',
         lifetimeTodo,
       );
     }
     if (exp - iat > MAX_DELEGATED_LIFETIME_SECONDS) {
       throw tokenError(
         'lifetime',
-        'The delegated token lives longer than 24 h (exp - iat exceeds 24 h + 60 s).',
+        'The delegated token lives longer than 24 h (exp - iat > 24 h + 60 s).',
         lifetimeTodo,
       );
     }

@@ -60,7 +60,7 @@ export interface VerifyDelegationTokenOptions {
 const DEFAULT_REVOCATION_CACHE_SECONDS = 10;
 /** The hint of every AuthSecConfigError the verifier throws. */
 export const CONFIG_HINT =
-  'Fix the options listed; see verifyDelegationToken in the @authsec/core README.';
+  'Fix the options listed (see verifyDelegationToken in the @authsec/core README).';
 
 /** The options once resolved and checked: what the verifier works from. */
 export interface Settings {
@@ -88,7 +88,7 @@ function stringList(value: unknown): string[] | undefined {
 /** A copy of a list of non-empty permission strings, or `[]` with a problem naming `name`. */
 export function permissionList(value: unknown, name: string, problems: string[]): string[] {
   if (isStringList(value) && value.every((v) => v !== '')) return [...value];
-  problems.push(`${name} must be a list of non-empty permission strings, e.g. ['read:records']`);
+  problems.push(`${name} must be a list of non-empty permission strings`);
   return [];
 }
 

@@ -119,13 +119,13 @@ export async function checkNotRevoked(
   if (verdict.revoked) {
     throw tokenError(
       'revoked',
-      'AuthSec reports that the delegation token has been revoked.',
+      'AuthSec reports the delegation token as revoked.',
       'The agent needs a newly delegated token: ask the AuthSec admin.',
     );
   }
   throw tokenError(
     'signature',
-    `AuthSec refused the delegation token in its remote validation${verdict.said ? ` ("${verdict.said}")` : ''}, although it passed the local checks.`,
-    "Check that `baseUrl` is the AuthSec server that issued it, and this machine's clock; otherwise the agent needs a new token.",
+    `AuthSec refused the delegation token in its remote validation${verdict.said ? ` ("${verdict.said}")` : ''}.`,
+    "Check that `baseUrl` is the issuing AuthSec server, and this machine's clock; else the agent needs a new token.",
   );
 }

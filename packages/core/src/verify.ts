@@ -240,13 +240,13 @@ async function tryKeys(token: DecodedToken, set: KeySet): Promise<KeyOutcome> {
 
 function signatureError(outcome: Exclude<KeyOutcome, 'ok'>, source: string): AuthSecTokenError {
   const rotated =
-    'Send the token exactly as AuthSec issued it; if AuthSec just rotated its key, retry in 30 s, otherwise get a new token.';
+    'Send the token as AuthSec issued it; after a key rotation, retry in 30 s, else get a new token.';
   switch (outcome) {
     case 'several':
       return tokenError(
         'signature',
         `${source} has several keys and the token names none (no kid).`,
-        'Check `baseUrl` / `keys`: with several keys, a token must name its key (kid).',
+        'Check `baseUrl` / `keys`, or send a token that names its kid.',
       );
     case 'unknown_kid':
       return tokenError(

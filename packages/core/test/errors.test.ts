@@ -464,7 +464,7 @@ describe('errors from a live pull', () => {
     const error = await rejection(s.client.getDelegationToken());
     expect(error).toBeInstanceOf(AuthSecHttpError);
     expect(error).toMatchObject({ code: 'ERR_AUTHSEC_HTTP' });
-    expect(error.message).toBe('AuthSec answered the pull with 500 after the retries allowed.');
+    expect(error.message).toBe('AuthSec answered the pull with 500 after retries.');
     expectRequestFacts(error, 500, [s.token, s.clientId]);
     expectNoSecrets([s.token], s.log.text());
   });
@@ -481,7 +481,7 @@ describe('errors from a live pull', () => {
       s.server.injectPullFault({ type: 'status', status: 500, body: { error: text } });
       const error = await rejection(s.client.getDelegationToken());
       expect(error).toBeInstanceOf(AuthSecHttpError);
-      expect(error.message).toBe('AuthSec answered the pull with 500 after the retries allowed.');
+      expect(error.message).toBe('AuthSec answered the pull with 500 after retries.');
       expectRequestFacts(error, 500, [
         s.token,
         s.clientId,

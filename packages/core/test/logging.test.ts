@@ -306,7 +306,7 @@ describe('warnings', () => {
     expect(log.lines).toHaveLength(1);
     expect(log.lines[0]?.level).toBe('warn');
     expect(log.lines[0]?.message).toMatch(
-      /^\[AuthSec SDK\] \[Warning\] `clientId` had spaces or a line break around it \(a copy-paste artefact\?\): trimmed it/,
+      /^\[AuthSec SDK\] \[Warning\] `clientId` had spaces or a line break around it: trimmed it/,
     );
     expect(s.server.pulls[0]?.query).toMatchObject({ client_id: ID });
   });
@@ -323,7 +323,7 @@ describe('warnings', () => {
     expect(await client.getDelegationToken()).toBe(s.token);
     expect(log.lines.map((line) => line.message)).toEqual([
       expect.stringMatching(
-        /AUTHSEC_AGENT_CLIENT_ID had spaces or a line break around it \(a copy-paste artefact\?\)/,
+        /AUTHSEC_AGENT_CLIENT_ID had spaces or a line break around it: trimmed it/,
       ),
     ]);
   });

@@ -253,7 +253,7 @@ describe('fallbackToMockOnError', () => {
     expect(warnings).toHaveLength(2);
     for (const warning of warnings) {
       expect(warning.level).toBe('warn');
-      expect(warning.message).toMatch(/handing out a MOCK token.*Real APIs will reject it/);
+      expect(warning.message).toMatch(/handing out a MOCK token.*real APIs reject/);
       expect(warning.fields).toMatchObject({
         event: 'token.mock_fallback',
         code: 'ERR_AUTHSEC_HTTP',
@@ -426,7 +426,7 @@ describe('NODE_ENV=production', () => {
     expect(log.lines.map((line) => [line.level, line.message])).toEqual([
       [
         'warn',
-        '[AuthSec SDK] [Mode] MOCK while NODE_ENV=production (allowMockInProduction): delegation tokens are local mock JWTs that no real API accepts.',
+        '[AuthSec SDK] [Mode] MOCK while NODE_ENV=production (allowMockInProduction): tokens are local mock JWTs no real API accepts.',
       ],
     ]);
   });

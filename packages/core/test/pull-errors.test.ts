@@ -190,7 +190,7 @@ describe('server text in pull errors', () => {
     s.server.injectPullFault({ type: 'status', status: 500, body: { error: 'db down' } });
     const error = await rejection(s.client.getDelegationToken());
     expect(error).toBeInstanceOf(AuthSecHttpError);
-    expect(error.message).toBe('AuthSec answered the pull with 500 after the retries allowed.');
+    expect(error.message).toBe('AuthSec answered the pull with 500 after retries.');
   });
 });
 
@@ -214,13 +214,13 @@ describe('a 404 that is not from AuthSec', () => {
       status: 404,
     });
     expect(error.message).toBe(
-      `This does not look like an AuthSec server at ${s.server.url}/wrong-prefix: the pull answered 404 with a body AuthSec never sends.`,
+      `No AuthSec server at ${s.server.url}/wrong-prefix: the pull got a 404 body AuthSec never sends.`,
     );
     expect((error as AuthSecError).hint).toMatch(/AUTHSEC_BASE_URL/);
     expect(error.message).not.toMatch(/delegation|admin/i);
     expect(isFatalAuthSecError(error)).toBe(true);
     expect(shown(error)).not.toContain(s.clientId);
-    expect(log.text()).toMatch(/does not look like an AuthSec server/);
+    expect(log.text()).toMatch(/No AuthSec server at/);
   });
 
   it.each([
