@@ -74,7 +74,7 @@ export class OriginPolicy {
     const web = protocol === 'https:' || protocol === 'http:';
     const refuse = (why: string, hint: string) => {
       throw new AuthSecOriginNotAllowedError(
-        `Refused to send the delegation token to ${url.origin}: ${why}.`,
+        `Refused to send the delegation token to ${url.origin}: ${why}. Nothing was sent.`,
         { origin: url.origin, method, ...(web && { path: url.pathname }), hint },
       );
     };
