@@ -217,7 +217,7 @@ export class StoreLink {
       'warn',
       'Warning',
       'store.unavailable',
-      'The shared token store failed: this process pulls alone until it answers again.',
+      'The shared token store failed: this process pulls on its own until the store answers again.',
       {
         operation,
         error: error instanceof Error ? error.name : typeof error,
